@@ -1,0 +1,32 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+import playwright from 'eslint-plugin-playwright';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'playwright-report/', 'test-results/', 'blob-report/', 'reports/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // The suites and the harness's own tests: rules that catch tests which cannot fail.
+    files: ['tests/**/*.ts', 'selftest/**/*.ts'],
+    ...playwright.configs['flat/recommended'],
+    rules: {
+      ...playwright.configs['flat/recommended'].rules,
+      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*'] }],
+      'playwright/no-focused-test': 'error',
+      'playwright/no-skipped-test': ['error', { allowConditional: true }],
+      'playwright/no-conditional-expect': 'error',
+      'playwright/no-conditional-in-test': 'error',
+      'playwright/no-wait-for-timeout': 'error',
+      'playwright/valid-expect': 'error',
+      'playwright/no-standalone-expect': 'error',
+      'playwright/no-useless-not': 'error',
+      'playwright/prefer-web-first-assertions': 'off',
+    },
+  },
+);
