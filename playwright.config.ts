@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { defineConfig, type ReporterDescription } from '@playwright/test';
+import dotenv from 'dotenv';
+import { CATEGORIES } from './fixtures/categories';
+import { ConfigError, EMBEDDED_URL_VAR, loadSettings, type Settings } from './fixtures/settings';
+
+dotenv.config({ path: path.join(__dirname, '.env'), quiet: true });
+
+const noTarget = !process.env.STAGING_BASE_URL && !process.env.STAGING_AUTH_URL && !process.env.STAGING_WS_URL;
+
+/**
+ * With no target configured, the harness starts its embedded reference server. Its port and credentials are
+ * chosen once, in the runner process, and passed to the workers through the environment they inherit.
+ */
+if (noTarget && !process.env[EMBEDDED_URL_VAR]) {
+  const port = execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"]).toString();
+  process.env[EMBEDDED_URL_VAR] = `http://127.0.0.1:${port}`;
+  process.env.JWT_SECRET_KEY ||= randomBytes(48).toString('base64url');
+  process.env.E2E_OAUTH_SIMULATION_KEY ||= randomBytes(24).toString('base64url');
+}
+
+let settings: Settings;
+try {
+  settings = loadSettings(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // One plain line and a non-zero exit: nothing runs, no report claims success.
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+
+const embeddedUrl = process.env[EMBEDDED_URL_VAR]!;
+const projectNames = [...new Set(CATEGORIES.map((c) => c.project))];
+
+const reporters: ReporterDescription[] = [
+  process.env.CI ? ['list', { printSteps: false }] : ['list'],
+  ['html', { open: 'never', outputFolder: 'playwright-report' }],
+];
+
+export default defineConfig({
+  testDir: 'tests',
+  outputDir: 'test-results',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  // Retries only report flakiness; the iteration loop (`npm run iterate`) re-runs failures on purpose.
+  retries: 0,
+  workers: process.env.CI ? 4 : undefined,
+  // A test waits at most RUN_COMPLETE_MS for a run, then needs time to fail with a clear message and clean up.
+  timeout: settings.runCompleteMs + 30_000,
+  expect: { timeout: 5_000 },
+  reporter: reporters,
+  use: {
+    baseURL: settings.baseUrl,
+    trace: settings.traceMode,
+  },
+  webServer: settings.embedded
+    ? {
+        command: 'npx tsx server/main.ts',
+        url: `${embeddedUrl}/health`,
+        reuseExistingServer: false,
+        timeout: 30_000,
+        stdout: 'ignore',
+        stderr: 'pipe',
+        gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+        env: {
+          PORT: new URL(embeddedUrl).port,
+          JWT_SECRET_KEY: settings.jwtSecret ?? '',
+          E2E_OAUTH_SIMULATION_KEY: settings.bypassKey ?? '',
+          STAGING_ENVIRONMENT: settings.environment,
+        },
+      }
+    : undefined,
+  projects: [
+    { name: 'setup', testDir: 'tests/setup', testMatch: /.*\.setup\.ts/ },
+    ...projectNames.map((name) => ({ name, testDir: `tests/${name}`, dependencies: ['setup'] })),
+  ],
+});

@@ -1,0 +1,41 @@
+import { test as setup, expect } from '../../fixtures';
+import { contractClaims, signToken } from '../../fixtures/tokens';
+
+/**
+ * Runs before every project: the target must be reachable, healthy, not production, and (when the harness holds
+ * JWT_SECRET_KEY) share the harness's JWT secret. Each failure is one message naming the URL and what answered;
+ * the suites then do not run.
+ */
+setup('target is reachable, healthy and not production', async ({ request, settings }) => {
+  setup.setTimeout(settings.httpConnectMs * 3 + 5_000);
+  const answer = async (url: string) => {
+    try {
+      return await request.get(url, { timeout: settings.httpConnectMs, failOnStatusCode: false, maxRetries: 0 });
+    } catch (error) {
+      throw new Error(`Target unreachable: ${url} did not answer within ${settings.httpConnectMs} ms (${(error as Error).message.split('\n')[0]}).`);
+    }
+  };
+
+  const health = await answer(`${settings.baseUrl}/health`);
+  const body = (await health.json().catch(() => undefined)) as { status?: string; environment?: string } | undefined;
+  expect(health.status(), `${settings.baseUrl}/health answered HTTP ${health.status()} ${JSON.stringify(body ?? {}).slice(0, 200)}`).toBe(200);
+  expect(body?.environment, `${settings.baseUrl}/health reports environment "${body?.environment}": the harness never runs against production`).not.toMatch(/^prod(uction)?$/i);
+  expect(body?.status, `${settings.baseUrl}/health status`).toBe('healthy');
+  expect(body?.environment, `${settings.baseUrl}/health environment must equal STAGING_ENVIRONMENT`).toBe(settings.environment);
+
+  const authHealth = await answer(`${settings.authUrl}/auth/health`);
+  expect(authHealth.status(), `${settings.authUrl}/auth/health answered HTTP ${authHealth.status()}`).toBe(200);
+});
+
+setup('harness JWT secret matches the target', async ({ request, settings }) => {
+  setup.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
+  const probe = { id: 'e2e-setup-probe', email: 'e2e-setup-probe@staging.test', permissions: ['read'] };
+  const token = await signToken(contractClaims(probe, 'access', settings.environment), settings.jwtSecret!);
+  const verdict = (await (await request.post(`${settings.authUrl}/auth/validate`, { data: { token } })).json()) as { valid: boolean; error?: string };
+  expect(
+    verdict,
+    `JWT secret mismatch: ${settings.authUrl}/auth/validate rejects a token signed with JWT_SECRET_KEY (${verdict.error ?? 'invalid'}). ` +
+      'Harness and target hold different secrets; every minted token would be refused (WebSocket HTTP 403).',
+  ).toMatchObject({ valid: true });
+  await request.post(`${settings.authUrl}/auth/logout`, { headers: { Authorization: `Bearer ${token}` } });
+});
