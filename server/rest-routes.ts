@@ -1,0 +1,271 @@
+/**
+ * The backend REST API (contract §3): health and discovery, agents and runs, threads and messages, tickets.
+ * Every protected handler starts with requireUser; thread handlers share one ownership check.
+ */
+import { randomBytes } from 'node:crypto';
+import { AGENT_TYPES, CATALOG, isAgentType, type AgentType } from './agents';
+import { BodyReader, detail, isoNow, readJsonObject } from './http-util';
+import { ok, requireUser, type App, type Call, type Reply, type Route } from './routing';
+import { parseRunContext, type RunContext } from './runs';
+import { runView, threadView, type Thread } from './store';
+import { CONNECTION_TIMEOUT_S, MAX_CONNECTIONS_PER_USER } from './ws-gateway';
+
+export const VERSION = '1.0.0';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function health({ app }: Call): Promise<Reply> {
+  if (app.faults.has('slow-health')) await sleep(2100);
+  if (Date.now() < app.readyAtMs) return { status: 503, body: { status: 'unhealthy', startup_in_progress: true } };
+  return ok({
+    status: 'healthy',
+    service: 'netra-backend',
+    version: VERSION,
+    environment: app.environment,
+    timestamp: isoNow(),
+    uptime_seconds: (Date.now() - app.startedAtMs) / 1000,
+  });
+}
+
+/** A thread the caller may use, or the contract's 404/403. */
+function ownThread(app: App, userId: string, id: string): Thread {
+  const access = app.store.accessThread(id, userId, !app.faults.has('thread-ownership-unchecked'));
+  if (access.ok) return access.thread;
+  throw access.reason === 'not_found' ? detail(404, 'Thread not found') : detail(403, 'Access denied');
+}
+
+function paging(query: URLSearchParams, defaultLimit: number): { limit: number; offset: number } {
+  const q = new BodyReader(Object.fromEntries(query), 'query');
+  const limit = q.int('limit', 1, 100, defaultLimit);
+  const offset = q.int('offset', 0, Number.MAX_SAFE_INTEGER, 0);
+  q.done();
+  return { limit, offset };
+}
+
+/** POST /api/agents/execute and /api/agents/{type}: one REST run. */
+async function execute(app: App, call: Call, type: AgentType | undefined): Promise<Reply> {
+  const claims = await requireUser(app, call.req);
+  const body = new BodyReader(await readJsonObject(call.req, false));
+  let agent = type;
+  if (!agent) {
+    const given = body.string('type', { required: true });
+    if (given !== undefined && !isAgentType(given)) {
+      body.problems.push({ loc: ['body', 'type'], msg: `Input should be ${AGENT_TYPES.map((t) => `'${t}'`).join(', ')}`, type: 'enum' });
+    } else agent = given;
+  }
+  const message = body.string('message', { required: true, nonEmpty: true });
+  const ctx = parseRunContext(body.object('context'), body.boolean('force_failure'));
+  if (typeof ctx === 'string') body.problems.push({ loc: ['body', 'context'], msg: ctx, type: 'value_error' });
+  const threadId = body.string('thread_id');
+  body.done();
+  // done() has thrown if the type, message or context was missing or invalid.
+  const [agentType, request, context] = [agent!, message!, ctx as RunContext];
+
+  const choice = app.engine.chooseThread(claims.sub, threadId, request);
+  if (!choice.ok) throw choice.reason === 'not_found' ? detail(404, 'Thread not found') : detail(403, 'Access denied');
+  const outcome = app.engine.executeRest(claims.sub, agentType, request, choice.thread, context);
+  if (!outcome.ok) {
+    return { status: 500, body: { status: 'error', agent: agentType, error: `The ${agentType} agent failed: force_failure was set`, run_id: outcome.run.run_id } };
+  }
+  return ok({
+    status: 'success',
+    agent: agentType,
+    run_id: outcome.run.run_id,
+    thread_id: outcome.run.thread_id,
+    response: outcome.plan.finalResponse,
+    result: outcome.plan.result,
+    tools_used: outcome.plan.toolsUsed,
+    execution_time: outcome.executionTimeS,
+    circuit_breaker_state: 'closed',
+  });
+}
+
+export const restRoutes: Route[] = [
+  { method: 'GET', path: '/health', handler: health },
+  { method: 'GET', path: '/api/health', handler: health },
+  {
+    method: 'GET',
+    path: '/health/ready',
+    handler: ({ app }) => {
+      const starting = Date.now() < app.readyAtMs;
+      const checks = { database: 'ok', auth: 'ok', agents: starting ? 'starting' : 'ok' };
+      return starting ? { status: 503, body: { status: 'not_ready', checks } } : ok({ status: 'ready', checks });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/discovery/services',
+    handler: ({ app }) =>
+      ok({ services: { backend: { url: app.url, ws_url: app.wsUrl }, auth: { url: app.url } }, available: true, timestamp: isoNow() }),
+  },
+  {
+    method: 'GET',
+    path: '/api/mcp/servers',
+    handler: () =>
+      ok({
+        data: [
+          {
+            name: 'netra-mcp',
+            status: 'connected',
+            version: VERSION,
+            capabilities: {
+              tools: CATALOG.supervisor.tools,
+              resources: ['threads', 'agent_runs', 'usage_metrics'],
+              prompts: ['optimize_costs', 'detect_anomalies', 'plan_capacity'],
+            },
+            description: 'The platform\'s own MCP server: agent tools, threads and usage metrics.',
+          },
+        ],
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/api/mcp/config',
+    handler: () => ok({ transport: 'websocket', servers: ['netra-mcp'], tool_timeout_seconds: 30, max_concurrent_tools: 5 }),
+  },
+  {
+    method: 'GET',
+    path: '/ws/health',
+    handler: ({ app }) => ok({ status: 'healthy', active_connections: app.activeConnections(), timestamp: isoNow() }),
+  },
+  {
+    method: 'GET',
+    path: '/ws/config',
+    handler: ({ app }) =>
+      ok({
+        websocket_config: {
+          heartbeat_interval: app.heartbeatIntervalS,
+          connection_timeout: CONNECTION_TIMEOUT_S,
+          max_message_size: app.maxMessageSize,
+          max_connections_per_user: MAX_CONNECTIONS_PER_USER,
+        },
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/api/agents',
+    handler: async ({ app, req }) => {
+      if (!app.faults.has('route-unprotected')) await requireUser(app, req);
+      return ok({ agents: AGENT_TYPES.map((type) => ({ type, ...CATALOG[type] })) });
+    },
+  },
+  { method: 'POST', path: '/api/agents/execute', handler: (call) => execute(call.app, call, undefined) },
+  {
+    method: 'GET',
+    path: '/api/agents/runs',
+    handler: async ({ app, req }) => {
+      const claims = await requireUser(app, req);
+      return ok({ runs: app.store.listRuns(claims.sub).map(runView) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/agents/runs/:id',
+    handler: async ({ app, req, params }) => {
+      const claims = await requireUser(app, req);
+      const run = app.store.run(params.id);
+      if (!run) throw detail(404, 'Run not found');
+      if (run.ownerId !== claims.sub) throw detail(403, 'Access denied');
+      return ok({ ...runView(run), events: [...run.events] });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/agents/:type',
+    handler: async (call) => {
+      const type = call.params.type;
+      if (!isAgentType(type)) {
+        await requireUser(call.app, call.req);
+        throw detail(404, `Agent type '${type}' not found`);
+      }
+      return execute(call.app, call, type);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/threads',
+    handler: async ({ app, req }) => {
+      const claims = await requireUser(app, req);
+      const body = new BodyReader(await readJsonObject(req, true));
+      const title = body.string('title');
+      const metadata = body.object('metadata');
+      body.done();
+      return ok(threadView(app.store.createThread(claims.sub, title ?? 'New conversation', metadata ?? {})));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/threads',
+    handler: async ({ app, req, query }) => {
+      const claims = await requireUser(app, req);
+      const { limit, offset } = paging(query, 20);
+      const threads = app.store.listThreads(claims.sub);
+      if (app.faults.has('threads-oldest-first')) threads.reverse();
+      return ok(threads.slice(offset, offset + limit).map(threadView));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/threads/:id',
+    handler: async ({ app, req, params }) => ok(threadView(ownThread(app, (await requireUser(app, req)).sub, params.id))),
+  },
+  {
+    method: 'PUT',
+    path: '/api/threads/:id',
+    handler: async ({ app, req, params }) => {
+      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
+      const body = new BodyReader(await readJsonObject(req, false));
+      const title = body.string('title');
+      const metadata = body.object('metadata');
+      body.done();
+      if (title !== undefined) thread.title = title;
+      if (metadata !== undefined) thread.metadata = { ...metadata, user_id: thread.ownerId };
+      thread.updatedAt = isoNow(Math.max(Date.now(), Date.parse(thread.updatedAt)));
+      return ok(threadView(thread));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/threads/:id',
+    handler: async ({ app, req, params }) => {
+      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
+      thread.archived = true;
+      return ok({ status: 'archived' });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/threads/:id/messages',
+    handler: async ({ app, req, params, query }) => {
+      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
+      const { limit, offset } = paging(query, 50);
+      return ok({ thread_id: thread.id, messages: thread.messages.slice(offset, offset + limit), total: thread.messages.length, limit, offset });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/threads/:id/messages',
+    handler: async ({ app, req, params }) => {
+      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
+      const body = new BodyReader(await readJsonObject(req, false));
+      const message = body.string('message', { required: true, nonEmpty: true });
+      const metadata = body.object('metadata');
+      body.done();
+      return ok(app.store.addMessage(thread, 'user', message!, metadata ?? {}));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/websocket/ticket',
+    handler: async ({ app, req }) => {
+      const claims = await requireUser(app, req);
+      const body = new BodyReader(await readJsonObject(req, true));
+      const ttl = body.int('ttl_seconds', 30, 3600, 300);
+      body.done();
+      const id = `tkt_${randomBytes(16).toString('hex')}`;
+      const expiresAtMs = Date.now() + ttl * 1000;
+      app.store.tickets.set(id, { id, userId: claims.sub, issuerJti: claims.jti, expiresAtMs, used: false });
+      return ok({ ticket_id: id, expires_at: isoNow(expiresAtMs), websocket_url: `${app.wsUrl}?ticket=${id}` });
+    },
+  },
+];
