@@ -1,0 +1,261 @@
+/**
+ * Collect: Playwright's suite tree and results -> plain {@link RunData}. This is the only module that touches
+ * Playwright objects. Counts come from `suite.allTests()` and `test.outcome()`, so a retried test is one test, and the
+ * skipped / interrupted / did-not-run split follows Playwright's own terminal summary.
+ */
+import * as path from 'node:path';
+import type { FullConfig, FullResult, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
+import { environmentSecrets, redact } from '../fixtures/redact';
+import { parseDiagnosis } from './diagnosis';
+import { stripAnsi } from './format';
+import type { AttemptRecord, Diagnosis, ErrorRecord, RunData, RunStatus, TargetInfo, TestRecord, TestStatus } from './types';
+
+export const ERROR_LINES = 8;
+const ERROR_LINE_CHARS = 240;
+const FULL_MESSAGE_CHARS = 8000;
+
+export interface CollectInput {
+  config: FullConfig;
+  suite: Suite;
+  result: Pick<FullResult, 'status' | 'startTime' | 'duration'>;
+  errors: TestError[];
+  target: TargetInfo;
+  weights: Record<string, string | undefined>;
+  now?: Date;
+  durationMs?: number;
+  secrets?: string[];
+}
+
+/** The directory paths are shown relative to: the config file's (repo root for both configs), else cwd. */
+export function baseDir(config: Pick<FullConfig, 'configFile' | 'rootDir'>): string {
+  return config.configFile ? path.dirname(config.configFile) : process.cwd();
+}
+
+function relative(base: string, file: string): string {
+  const rel = path.relative(base, file);
+  return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
+}
+
+/** First lines of an error: ANSI-free, stack frames dropped, long lines cut, secrets redacted. */
+export function errorLines(raw: string, secrets: string[], maxLines = ERROR_LINES): string {
+  const lines = stripAnsi(raw)
+    .split(/\r?\n/)
+    .filter((l) => !/^\s+at\s/.test(l))
+    .map((l) => l.replace(/\s+$/, ''));
+  while (lines.length && !lines[0].trim()) lines.shift();
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (kept.length >= maxLines) break;
+    if (!line.trim() && (!kept.length || !kept[kept.length - 1].trim())) continue;
+    kept.push(line.length > ERROR_LINE_CHARS ? `${line.slice(0, ERROR_LINE_CHARS - 1)}…` : line);
+  }
+  while (kept.length && !kept[kept.length - 1].trim()) kept.pop();
+  const more = lines.filter((l) => l.trim()).length > kept.filter((l) => l.trim()).length;
+  return redact(kept.join('\n') + (more ? '\n…' : ''), secrets);
+}
+
+function errorText(e: TestError): string {
+  return e.message ?? e.value ?? e.stack ?? 'Unknown error';
+}
+
+function toErrorRecord(errors: TestError[], base: string, secrets: string[]): ErrorRecord | undefined {
+  if (!errors.length) return undefined;
+  const first = errors[0];
+  const full = errors.map((e) => stripAnsi(errorText(e))).join('\n\n');
+  const record: ErrorRecord = {
+    message: errorLines(errorText(first), secrets),
+    fullMessage: redact(full.length > FULL_MESSAGE_CHARS ? full.slice(0, FULL_MESSAGE_CHARS) : full, secrets),
+  };
+  if (first.location) record.location = `${relative(base, first.location.file)}:${first.location.line}`;
+  return record;
+}
+
+function findDiagnosis(results: TestResult[], secrets: string[]): Diagnosis | undefined {
+  for (let i = results.length - 1; i >= 0; i--) {
+    for (const attachment of results[i].attachments) {
+      const d = parseDiagnosis(attachment, secrets);
+      if (d) return d;
+    }
+  }
+  return undefined;
+}
+
+/** The top-level describe title (the suite whose parent is the file), if the test has one. */
+export function topDescribe(test: TestCase): string | undefined {
+  let suite: Suite | undefined = test.parent;
+  let top: Suite | undefined;
+  while (suite && suite.type === 'describe') {
+    top = suite;
+    suite = suite.parent;
+  }
+  return top?.title;
+}
+
+function projectOf(test: TestCase): string {
+  let suite: Suite | undefined = test.parent;
+  while (suite && suite.type !== 'project') suite = suite.parent;
+  return suite?.title ?? '';
+}
+
+/** Titles below the file suite: describe blocks, then the test title. */
+function titlesBelowFile(test: TestCase): string[] {
+  const titles = [test.title];
+  let suite: Suite | undefined = test.parent;
+  while (suite && suite.type === 'describe') {
+    titles.unshift(suite.title);
+    suite = suite.parent;
+  }
+  return titles;
+}
+
+export function testKey(project: string, file: string, titles: string[], repeatEachIndex = 0): string {
+  return [project, file, ...titles].join(' › ') + (repeatEachIndex ? ` [repeat ${repeatEachIndex}]` : '');
+}
+
+/** Playwright's split of the `skipped` outcome (see BaseReporter.generateSummary). */
+function statusOf(test: TestCase, outcome: TestRecord['outcome']): TestStatus {
+  switch (outcome) {
+    case 'expected':
+      return 'passed';
+    case 'unexpected':
+      return 'failed';
+    case 'flaky':
+      return 'flaky';
+    case 'skipped':
+      if (test.results.some((r) => r.status === 'interrupted')) return 'interrupted';
+      if (!test.results.length || test.expectedStatus !== 'skipped') return 'did-not-run';
+      return 'skipped';
+  }
+}
+
+function skipReasonOf(test: TestCase): string {
+  const reasons = test.annotations
+    .filter((a) => a.type === 'skip' || a.type === 'fixme')
+    .map((a) => (a.description?.trim() ? a.description.trim() : a.type === 'fixme' ? 'fixme (no reason given)' : 'no reason given'));
+  return [...new Set(reasons)].join('; ') || 'no reason given';
+}
+
+function dependencyClosure(config: FullConfig): Map<string, Set<string>> {
+  const direct = new Map<string, string[]>();
+  for (const p of config.projects) direct.set(p.name, [...(direct.get(p.name) ?? []), ...(p.dependencies ?? [])]);
+  const closure = new Map<string, Set<string>>();
+  for (const name of direct.keys()) {
+    const seen = new Set<string>();
+    const stack = [...(direct.get(name) ?? [])];
+    while (stack.length) {
+      const dep = stack.pop()!;
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      stack.push(...(direct.get(dep) ?? []));
+    }
+    closure.set(name, seen);
+  }
+  return closure;
+}
+
+function combineOutcomes(a: TestRecord['outcome'], b: TestRecord['outcome']): TestRecord['outcome'] {
+  if (a === b) return a;
+  if (a === 'skipped') return b;
+  if (b === 'skipped') return a;
+  return 'flaky';
+}
+
+function mergeDuplicate(into: TestRecord, other: TestRecord): void {
+  into.outcome = combineOutcomes(into.outcome, other.outcome);
+  into.attempts.push(...other.attempts);
+  into.durationMs += other.durationMs;
+  into.timedOut ||= other.timedOut;
+  into.error ??= other.error;
+  into.diagnosis ??= other.diagnosis;
+  const fromOutcome: Partial<Record<TestRecord['outcome'], TestStatus>> = { expected: 'passed', unexpected: 'failed', flaky: 'flaky' };
+  const either = (s: TestStatus) => into.status === s || other.status === s;
+  into.status = fromOutcome[into.outcome] ?? (either('skipped') ? 'skipped' : either('interrupted') ? 'interrupted' : 'did-not-run');
+}
+
+export function collectRun(input: CollectInput): RunData {
+  const { config, suite, result } = input;
+  const secrets = input.secrets ?? environmentSecrets();
+  const base = baseDir(config);
+  const status: RunStatus = result.status;
+  const byKey = new Map<string, TestRecord>();
+  const duplicates = new Set<string>();
+  const pending: { record: TestRecord; test: TestCase }[] = [];
+
+  for (const test of suite.allTests()) {
+    const project = projectOf(test);
+    const file = relative(base, test.location.file);
+    const titlePath = titlesBelowFile(test);
+    const key = testKey(project, file, titlePath, test.repeatEachIndex);
+    const outcome = test.outcome();
+    const recordStatus = statusOf(test, outcome);
+    const attempts: AttemptRecord[] = test.results.map((r) => {
+      const a: AttemptRecord = { retry: r.retry, status: r.status, durationMs: Math.round(r.duration) };
+      if (r.errors.length) a.error = errorLines(errorText(r.errors[0]), secrets, 3);
+      return a;
+    });
+    const failing = [...test.results].reverse().find((r) => r.status !== 'passed' && r.status !== 'skipped' && r.errors.length);
+    const record: TestRecord = {
+      key,
+      project,
+      file,
+      line: test.location.line,
+      column: test.location.column,
+      titlePath,
+      title: test.title,
+      tags: [...test.tags],
+      outcome,
+      status: recordStatus,
+      expectedStatus: test.expectedStatus,
+      timedOut: (recordStatus === 'failed' || recordStatus === 'flaky') && failing?.status === 'timedOut',
+      attempts,
+      durationMs: Math.round(test.results.reduce((s, r) => s + r.duration, 0)),
+    };
+    const describe = topDescribe(test);
+    if (describe !== undefined) record.describe = describe;
+    if (failing) {
+      const error = toErrorRecord(failing.errors, base, secrets);
+      if (error) record.error = error;
+    }
+    if (recordStatus === 'failed' || recordStatus === 'flaky' || recordStatus === 'interrupted') {
+      const diagnosis = findDiagnosis(test.results, secrets);
+      if (diagnosis) record.diagnosis = diagnosis;
+    }
+    if (recordStatus === 'skipped') record.skipReason = skipReasonOf(test);
+    const existing = byKey.get(key);
+    if (existing) {
+      duplicates.add(key);
+      mergeDuplicate(existing, record);
+      continue;
+    }
+    byKey.set(key, record);
+    pending.push({ record, test });
+  }
+
+  // Why tests did not run: needs every test's status first (a failed dependency project, maxFailures).
+  const failedProjects = new Set([...byKey.values()].filter((t) => t.status === 'failed' || t.status === 'interrupted').map((t) => t.project));
+  const closure = dependencyClosure(config);
+  const failedCount = [...byKey.values()].filter((t) => t.status === 'failed').length;
+  for (const { record, test } of pending) {
+    if (record.status !== 'did-not-run') continue;
+    const failedDeps = [...(closure.get(record.project) ?? [])].filter((d) => failedProjects.has(d));
+    if (failedDeps.length) record.notRunReason = `dependency project ${failedDeps.map((d) => `"${d}"`).join(', ')} failed`;
+    else if (status === 'interrupted') record.notRunReason = 'run interrupted before the test started';
+    else if (status === 'timedout') record.notRunReason = 'global timeout reached before the test started';
+    else if (config.maxFailures > 0 && failedCount >= config.maxFailures) record.notRunReason = `run stopped after maxFailures (${config.maxFailures})`;
+    else if (test.results.length && test.expectedStatus !== 'skipped') record.notRunReason = 'skipped after an earlier failure in its serial group';
+    else record.notRunReason = 'not run';
+  }
+
+  const start = input.now ?? result.startTime;
+  return {
+    schemaVersion: 1,
+    status,
+    startTime: start.toISOString(),
+    durationMs: Math.round(input.durationMs ?? result.duration),
+    target: input.target,
+    weights: input.weights,
+    tests: [...byKey.values()],
+    errors: input.errors.map((e) => errorLines(errorText(e), secrets)),
+    duplicates: [...duplicates],
+  };
+}

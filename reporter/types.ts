@@ -1,0 +1,166 @@
+/**
+ * Plain-data shapes of the iteration reporter. Everything here is JSON: the collector turns Playwright's objects into
+ * a {@link RunData}, which is written to `reports/iteration-<N>-<date>.json` before anything is rendered, and the
+ * model, history and templates only ever read these shapes (so goldens and the benchmark need no Playwright).
+ */
+
+/** How a test ended, after retries. Derived from `test.outcome()` exactly as Playwright's own summary does. */
+export type TestStatus = 'passed' | 'failed' | 'flaky' | 'skipped' | 'interrupted' | 'did-not-run';
+
+/** Playwright's `FullResult.status`. `interrupted` = Ctrl-C/SIGINT/SIGTERM, `timedout` = globalTimeout. */
+export type RunStatus = 'passed' | 'failed' | 'timedout' | 'interrupted';
+
+/** What a fixture attaches to a failing test as `diagnosis` (application/json). */
+export interface Diagnosis {
+  title: string;
+  rootCause: string;
+  impact: string;
+  nextStep?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AttemptRecord {
+  /** 0 for the first attempt, then Playwright's retry number. */
+  retry: number;
+  status: 'passed' | 'failed' | 'timedOut' | 'skipped' | 'interrupted';
+  durationMs: number;
+  /** First lines of the first error, ANSI-free and redacted. */
+  error?: string;
+}
+
+export interface ErrorRecord {
+  /** First lines of the message (ANSI codes stripped, secrets redacted, stack frames dropped). */
+  message: string;
+  /** The whole message, redacted and ANSI-free, capped; what root-cause rules match against. */
+  fullMessage: string;
+  /** `file:line` of the error, relative to the config directory, when Playwright knows it. */
+  location?: string;
+}
+
+/** One re-run of a test by `npm run iterate` (attempt 2 and later). */
+export interface RerunRecord {
+  attempt: number;
+  status: TestStatus;
+  error?: string;
+}
+
+export interface TestRecord {
+  /** Stable identity across runs, shards and merges: project › file › describe… › title [repeat n]. */
+  key: string;
+  project: string;
+  /** Path relative to the config directory, with `/` separators. */
+  file: string;
+  line: number;
+  column: number;
+  /** Titles below the file: describe blocks then the test title. */
+  titlePath: string[];
+  title: string;
+  /** Top-level describe title (= category title for the suites), or undefined when the test has none. */
+  describe?: string;
+  tags: string[];
+  /** `test.outcome()`. */
+  outcome: 'expected' | 'unexpected' | 'flaky' | 'skipped';
+  status: TestStatus;
+  expectedStatus: string;
+  /** True when the final failing attempt hit the test timeout. */
+  timedOut: boolean;
+  attempts: AttemptRecord[];
+  durationMs: number;
+  error?: ErrorRecord;
+  diagnosis?: Diagnosis;
+  /** For skipped tests: descriptions of `skip`/`fixme` annotations. */
+  skipReason?: string;
+  /** For did-not-run tests: why (dependency failed, run interrupted, ...). */
+  notRunReason?: string;
+  /** Re-runs by the iterate loop, oldest first (absent outside a loop). */
+  reruns?: RerunRecord[];
+}
+
+export interface TargetInfo {
+  kind: 'staging' | 'embedded' | 'unknown';
+  /** URL without credentials, or undefined when not known. */
+  url?: string;
+  environment: string;
+}
+
+export interface LoopAttempt {
+  attempt: number;
+  /** `full` for the first run, `last-failed` for re-runs. */
+  scope: 'full' | 'last-failed';
+  status: RunStatus;
+  ran: number;
+  passed: number;
+  failed: number;
+  startTime: string;
+  durationMs: number;
+}
+
+export interface LoopInfo {
+  id: string;
+  /** Re-runs allowed (`--max N`). */
+  maxReruns: number;
+  attempts: LoopAttempt[];
+}
+
+export interface RunData {
+  schemaVersion: 1;
+  status: RunStatus;
+  /** ISO time the run started (or the injected clock). */
+  startTime: string;
+  durationMs: number;
+  target: TargetInfo;
+  /** Business weight settings as configured when the report was made (setting name -> value). */
+  weights: Record<string, string | undefined>;
+  tests: TestRecord[];
+  /** Errors outside any test (onError): first lines, redacted. */
+  errors: string[];
+  /** Keys that appeared more than once (a setup project run in every shard) and were counted once. */
+  duplicates: string[];
+  /** Present when this run is part of `npm run iterate`. */
+  loop?: LoopInfo;
+}
+
+export interface Counts {
+  /** All tests in the run, whatever happened to them. */
+  total: number;
+  /** Tests that ran to a verdict: passed + failed + flaky. */
+  ran: number;
+  passed: number;
+  failed: number;
+  flaky: number;
+  skipped: number;
+  interrupted: number;
+  didNotRun: number;
+  /** passed + flaky: tests whose final verdict is a pass. */
+  passing: number;
+}
+
+export interface HistoryEntry {
+  iteration: number;
+  startTime: string;
+  status: RunStatus;
+  counts: Counts;
+  /** passing / ran, or null when nothing ran. */
+  successRate: number | null;
+  markdown: string;
+  json: string;
+  loopId?: string;
+  /** Status per test key; kept for the most recent iterations only (see history.ts). */
+  tests?: Record<string, TestStatus>;
+}
+
+export interface History {
+  version: 1;
+  iterations: HistoryEntry[];
+}
+
+export interface RootCauseRule {
+  id: string;
+  /** Regular expression (source) matched against the error message. */
+  match: string;
+  flags?: string;
+  title: string;
+  rootCause: string;
+  impact: string;
+  nextStep: string;
+}
