@@ -46,7 +46,8 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   // Retries only report flakiness; the iteration loop (`npm run iterate`) re-runs failures on purpose.
   retries: 0,
-  workers: process.env.CI ? 4 : undefined,
+  // The work is waiting on the target, not CPU: more workers than cores pay off (docs/benchmarks.md).
+  workers: 4,
   // A test waits at most RUN_COMPLETE_MS for a run, then needs time to fail with a clear message and clean up.
   timeout: settings.runCompleteMs + 30_000,
   expect: { timeout: 5_000 },
