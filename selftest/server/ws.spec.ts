@@ -1,0 +1,209 @@
+/** Contract §4, the socket itself: handshake auth, subprotocols, limits, client frames, heartbeat, oversize. */
+import net from 'node:net';
+import { expect, test } from '@playwright/test';
+import type { RunningServer } from '../../server/index';
+import { call, connect, newUser, pause, startTestServer, subprotocol, upgrade, type Client, type Frame } from './helpers';
+
+let srv: RunningServer;
+
+test.beforeAll(async () => {
+  srv = await startTestServer();
+});
+
+test.afterAll(async () => {
+  await srv.close();
+});
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function expectError(frame: Frame, code: string): void {
+  expect(frame).toMatchObject({ type: 'error_message', error_code: code, error_message: expect.stringMatching(/.+/), details: expect.any(Object) });
+  expect(frame.timestamp).toMatch(ISO);
+}
+
+async function opened(wsUrl: string, opts: Parameters<typeof upgrade>[1]): Promise<Client> {
+  const r = await upgrade(wsUrl, opts);
+  expect(r.open ? 'open' : `HTTP ${(r as { status: number }).status}`).toBe('open');
+  return (r as { client: Client }).client;
+}
+
+test.describe('handshake', () => {
+  test('Bearer header: connection_established with the full user id and the golden path', async () => {
+    const user = await newUser(srv.url);
+    const client = await opened(srv.wsUrl, { token: user.access });
+    const welcome = await client.waitType('connection_established');
+    expect(welcome.data).toEqual({
+      connection_id: expect.stringMatching(/^conn_/),
+      user_id: user.id,
+      heartbeat_interval: 0.25,
+      golden_path_events: ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'],
+    });
+    expect(welcome.timestamp).toMatch(ISO);
+    expect(client.protocol).toBe('');
+    await client.close();
+  });
+
+  test('subprotocol: base64url and raw jwt. entries authenticate; selection follows the contract', async () => {
+    const user = await newUser(srv.url);
+    const b64 = subprotocol(user.access);
+    const cases: [string[], string][] = [
+      [['jwt-auth', b64], 'jwt-auth'],
+      [[b64], b64],
+      [[`jwt.${user.access}`], `jwt.${user.access}`],
+    ];
+    for (const [protocols, selected] of cases) {
+      const client = await opened(srv.wsUrl, { protocols });
+      expect(client.protocol).toBe(selected);
+      expect((await client.waitType('connection_established')).data.user_id).toBe(user.id);
+      await client.close();
+    }
+    const withHeader = await opened(srv.wsUrl, { token: user.access, protocols: ['jwt-auth'] });
+    expect(withHeader.protocol).toBe('jwt-auth');
+    await withHeader.close();
+  });
+
+  test('rejected upgrades get HTTP 403 and no socket', async () => {
+    const user = await newUser(srv.url);
+    const revoked = await newUser(srv.url);
+    await call(srv.url, 'POST', '/auth/logout', { token: revoked.access });
+    const cases: [string, Parameters<typeof upgrade>[1]][] = [
+      ['no token', {}],
+      ['garbage Bearer', { token: 'invalid_token_12345' }],
+      ['revoked Bearer', { token: revoked.access }],
+      ['refresh Bearer', { token: user.refresh }],
+      ['Basic scheme', { headers: { authorization: `Basic ${user.access}` } }],
+      ['jwt. garbage', { protocols: [`jwt.${Buffer.from('garbage').toString('base64url')}`] }],
+      ['jwt. revoked', { protocols: [subprotocol(revoked.access)] }],
+      ['raw refresh', { protocols: [`jwt.${user.refresh}`] }],
+      ['jwt-auth alone', { protocols: ['jwt-auth'] }],
+      ['?token= only', { query: `?token=${user.access}` }],
+      ['unknown ticket', { query: '?ticket=tkt_00000000000000000000000000000000' }],
+      ['bad header wins over good ticket', { token: 'garbage', query: `?ticket=${(await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access })).body.ticket_id}` }],
+    ];
+    for (const [name, opts] of cases) expect(await upgrade(srv.wsUrl, opts), name).toEqual({ open: false, status: 403 });
+    expect(await upgrade(srv.url.replace('http', 'ws') + '/not-ws', { token: user.access })).toEqual({ open: false, status: 404 });
+  });
+
+  test('a ticket past its expires_at is refused', async () => {
+    const user = await newUser(srv.url);
+    const t = await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access, json: { ttl_seconds: 30 } });
+    const realNow = Date.now;
+    // The server runs in this process: move its clock 32 s ahead instead of waiting.
+    Date.now = () => realNow() + 32_000;
+    try {
+      expect(await upgrade(t.body.websocket_url)).toEqual({ open: false, status: 403 });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  test('10 connections per user: the 11th gets CONNECTION_LIMIT and 1008; slots are released; other users unaffected', async () => {
+    const [user, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
+    const ten = await Promise.all(Array.from({ length: 10 }, () => connect(srv.wsUrl, { token: user.access })));
+    expect(new Set(ten.map((c) => c.frames[0].data.connection_id)).size).toBe(10);
+    const eleventh = await opened(srv.wsUrl, { token: user.access });
+    expectError(await eleventh.waitFor(() => true), 'CONNECTION_LIMIT');
+    expect((await eleventh.closed).code).toBe(1008);
+    expect(eleventh.frames.map((f) => f.type)).toEqual(['error_message']);
+    const pongs = await Promise.all(ten.map((c) => c.request({ type: 'ping' }, 'pong')));
+    expect(pongs.map((p) => p.type)).toEqual(Array(10).fill('pong'));
+    const otherSocket = await connect(srv.wsUrl, { token: other.access });
+    await ten[0].close();
+    const again = await connect(srv.wsUrl, { token: user.access });
+    expect(again.frames[0].type).toBe('connection_established');
+    await Promise.all([...ten, again, otherSocket].map((c) => c.close()));
+  });
+});
+
+test.describe('client frames', () => {
+  let user: Awaited<ReturnType<typeof newUser>>;
+  let client: Client;
+
+  test.beforeEach(async () => {
+    user = await newUser(srv.url);
+    client = await connect(srv.wsUrl, { token: user.access });
+  });
+
+  test.afterEach(async () => {
+    await client.close();
+  });
+
+  test('ping echoes its timestamp (or sends server time); heartbeat is acked; other types are acked', async () => {
+    expect((await client.request({ type: 'ping', timestamp: 12345.5 }, 'pong')).data).toEqual({ timestamp: 12345.5 });
+    expect((await client.request({ type: 'ping', payload: { timestamp: 't-1' } }, 'pong')).data.timestamp).toBe('t-1');
+    expect((await client.request({ type: 'ping' }, 'pong')).data.timestamp).toMatch(ISO);
+    const ack = await client.request({ type: 'heartbeat' }, 'heartbeat_ack');
+    expect(ack.data).toEqual({ status: 'healthy' });
+    expect(await client.request({ type: 'agent_execute' }, 'ack')).toMatchObject({ type: 'ack', received_type: 'agent_execute', status: 'acknowledged', timestamp: expect.stringMatching(ISO) });
+  });
+
+  test('bad frames get error_message and the socket stays open', async () => {
+    for (const raw of ['not json', '[1,2]', '42', 'null']) expectError(await client.request(raw, 'error_message'), 'JSON_PARSE_ERROR');
+    expectError(await client.request({ no_type: true }, 'error_message'), 'INVALID_MESSAGE');
+    expectError(await client.request({ type: 'user_message', content: '' }, 'error_message'), 'INVALID_MESSAGE');
+    expectError(await client.request({ type: 'user_message', content: 'x', context: { simulate_delay_ms: 10_001 } }, 'error_message'), 'INVALID_MESSAGE');
+    expectError(await client.request({ type: 'start_agent', agent_type: 'bogus', user_request: 'x' }, 'error_message'), 'UNKNOWN_AGENT');
+    expectError(await client.request({ type: 'stop_agent', run_id: 'run_unknown' }, 'error_message'), 'RUN_NOT_FOUND');
+    expectError(await client.request({ type: 'get_thread_history', thread_id: 'thr_unknown' }, 'error_message'), 'THREAD_NOT_FOUND');
+    const from = client.frames.length;
+    client.ws.send(Buffer.from('{"type":"ping","timestamp":"bin"}'), { binary: true });
+    expect((await client.waitType('pong', 5000, from)).data.timestamp).toBe('bin');
+    expect(client.frames.filter((f) => f.type === 'agent_started')).toEqual([]);
+  });
+
+  test('thread history: own thread equals the REST list; foreign denied', async () => {
+    const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
+    for (const m of ['one', 'two', 'three']) await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: m } });
+    const history = await client.request({ type: 'get_thread_history', thread_id: thread.id }, 'thread_history');
+    const rest = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
+    expect(history.data).toEqual({ thread_id: thread.id, messages: rest.body.messages });
+    const other = await newUser(srv.url);
+    const foreign = (await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} })).body;
+    expectError(await client.request({ type: 'get_thread_history', thread_id: foreign.id }, 'error_message'), 'THREAD_ACCESS_DENIED');
+  });
+
+  test('a frame of max_message_size - 64 bytes is acked; one byte over closes 1009; reconnecting works', async () => {
+    const max = (await call(srv.url, 'GET', '/ws/config')).body.websocket_config.max_message_size as number;
+    const padded = (size: number) => {
+      const shell = JSON.stringify({ type: 'padding_probe', pad: '' });
+      return shell.replace('""', `"${'x'.repeat(size - shell.length)}"`);
+    };
+    expect(Buffer.byteLength(padded(max - 64))).toBe(max - 64);
+    expect((await client.request(padded(max - 64), 'ack')).received_type).toBe('padding_probe');
+    client.send(padded(max + 1));
+    expect((await client.closed).code).toBe(1009);
+    const again = await connect(srv.wsUrl, { token: user.access });
+    expect((await again.request({ type: 'ping' }, 'pong')).type).toBe('pong');
+    await again.close();
+    expect((await call(srv.url, 'GET', '/api/threads', { token: user.access })).status).toBe(200);
+  });
+
+  test('idle sockets get heartbeat frames naming their connection; traffic postpones them', async () => {
+    const welcome = client.frames[0];
+    const beat = await client.waitType('heartbeat', 2000);
+    expect(beat.data).toEqual({ connection_id: welcome.data.connection_id });
+    expect(beat.timestamp).toMatch(ISO);
+    const from = client.frames.length;
+    for (let i = 0; i < 6; i++) {
+      await client.request({ type: 'ping' }, 'pong');
+      await pause(100);
+    }
+    expect(client.frames.slice(from).filter((f) => f.type === 'heartbeat')).toEqual([]);
+  });
+});
+
+test('garbage on the wire never takes the server down', async () => {
+  const send = (payload: string) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(srv.port, '127.0.0.1', () => socket.end(payload));
+      let got = '';
+      socket.on('data', (d) => (got += d.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => resolve(got));
+    });
+  expect(await send('\u0000\u0001 not http at all\r\n\r\n')).toMatch(/^HTTP\/1.1 400/);
+  expect(await send('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toMatch(/^HTTP\/1.1 403/);
+  const user = await newUser(srv.url);
+  expect(await send(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${user.access}\r\n\r\n`)).toMatch(/^HTTP\/1.1 400/);
+  expect((await call(srv.url, 'GET', '/health')).status).toBe(200);
+});
