@@ -17,7 +17,8 @@ export default tseslint.config(
     ...playwright.configs['flat/recommended'],
     rules: {
       ...playwright.configs['flat/recommended'].rules,
-      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*'] }],
+      // assertFunctionNames are exact names; the patterns make any expectX()/assertX() helper count as an assertion.
+      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*'], assertFunctionPatterns: ['^expect[A-Z]', '^assert[A-Z]'] }],
       'playwright/no-focused-test': 'error',
       'playwright/no-skipped-test': ['error', { allowConditional: true }],
       'playwright/no-conditional-expect': 'error',
