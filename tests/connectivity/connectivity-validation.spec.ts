@@ -1,0 +1,111 @@
+import { test, expect, shapes, timed, uniqueRequest, lastFrame, type TestUser } from '../../fixtures';
+
+/** The fixtures a test body receives; the checks below take the ones they need. */
+type Fixtures = Parameters<Parameters<typeof test>[2]>[0];
+type Settings = Fixtures['settings'];
+type Sockets = Fixtures['sockets'];
+
+/** One check's measurements (ms) and what it learnt about the target, for the report. */
+interface CheckResult {
+  timings: Record<string, number>;
+  facts?: Record<string, string>;
+}
+
+/** 001: /health and /auth/health answer 200 with their contract bodies, each within HTTP_CONNECT_MS. */
+async function assertHttpConnectivity(request: Fixtures['request'], settings: Settings): Promise<CheckResult> {
+  const health = await timed(() => request.get(`${settings.baseUrl}/health`, { timeout: settings.httpConnectMs }));
+  expect(health.value.status(), `${settings.baseUrl}/health status`).toBe(200);
+  const body = await health.value.json();
+  expect(body, '/health body (§3)').toMatchObject(shapes.backendHealth(settings.environment));
+  expect(health.ms, '/health answered within HTTP_CONNECT_MS (ms)').toBeLessThanOrEqual(settings.httpConnectMs);
+  const auth = await timed(() => request.get(`${settings.authUrl}/auth/health`, { timeout: settings.httpConnectMs }));
+  expect(auth.value.status(), `${settings.authUrl}/auth/health status`).toBe(200);
+  expect(await auth.value.json(), '/auth/health body (§2)').toMatchObject(shapes.authHealth());
+  expect(auth.ms, '/auth/health answered within HTTP_CONNECT_MS (ms)').toBeLessThanOrEqual(settings.httpConnectMs);
+  return { timings: { '/health': health.ms, '/auth/health': auth.ms }, facts: { version: String(body.version), environment: String(body.environment) } };
+}
+
+/** 002: ws(U) opens; ping is answered by a pong echoing it within WS_PING_MS; an unknown frame type is acked. */
+async function assertWebSocketConnectivity(sockets: Sockets, user: TestUser, settings: Settings): Promise<CheckResult> {
+  const { value: socket, ms: handshake } = await timed(() => sockets.open(user));
+  const { pong, stamp, rttMs } = await socket.ping();
+  expect((pong.data as { timestamp?: unknown }).timestamp, 'pong echoes the ping timestamp').toBe(stamp);
+  expect(rttMs, 'ping → pong within WS_PING_MS (ms)').toBeLessThanOrEqual(settings.wsPingMs);
+  const from = socket.frames.length;
+  await socket.send({ type: 'connectivity_test' });
+  const ack = await socket.waitFor('ack', { from });
+  expect(ack, 'an unknown frame type is acknowledged').toMatchObject({ type: 'ack', received_type: 'connectivity_test', status: 'acknowledged' });
+  await socket.close(1000);
+  return { timings: { handshake, 'ping → pong': rttMs } };
+}
+
+/** 003: an upgrade without a token is refused with HTTP 403 (no socket, no frame-level error); run(triage) completes. */
+async function assertAgentRequestPipeline(sockets: Sockets, user: TestUser): Promise<CheckResult> {
+  const anonymous = await sockets.upgrade({});
+  expect(anonymous.status, `upgrade without a token is refused with HTTP 403 (${String(anonymous.error)})`).toBe(403);
+  expect(anonymous.socket, 'no WebSocket is opened without a token').toBeUndefined();
+  const socket = await sockets.open(user);
+  const start = performance.now();
+  const run = await socket.startAgent('triage', uniqueRequest('Route this connectivity check to the right agent'));
+  const started = await run.started();
+  const firstEvent = performance.now() - start;
+  expect(started, 'the triage run starts').toMatchObject({ type: 'agent_started', agent_name: 'triage', user_id: user.id });
+  const frames = await run.finished();
+  const complete = performance.now() - start;
+  expect(lastFrame(frames), 'the triage run completes').toMatchObject({ type: 'agent_completed', status: 'completed' });
+  await socket.close(1000);
+  return { timings: { 'first agent event': firstEvent, 'run complete': complete } };
+}
+
+const CHECKS = ['HTTP connectivity', 'WebSocket connectivity', 'Agent request pipeline'] as const;
+
+/** The Markdown connectivity report: target, version, and each check's timings (a check not reached is "not run"). */
+function renderReport(settings: Settings, results: Map<string, CheckResult>): string {
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  const version = results.get('HTTP connectivity')?.facts?.version ?? 'unknown';
+  const rows = CHECKS.map((name) => {
+    const result = results.get(name);
+    const timings = result ? Object.entries(result.timings).map(([what, value]) => `${what} ${ms(value)}`).join(', ') : '';
+    return `| ${name} | ${result ? 'passed' : 'failed or not run'} | ${timings} |`;
+  });
+  return [
+    '# Connectivity report',
+    '',
+    `- Generated: ${new Date().toISOString()}`,
+    `- Backend: ${settings.baseUrl} (version ${version}, environment ${settings.environment})`,
+    `- Auth service: ${settings.authUrl}`,
+    `- WebSocket: ${settings.wsUrl}`,
+    `- Thresholds: HTTP_CONNECT_MS ${settings.httpConnectMs}, WS_HANDSHAKE_MS ${settings.wsHandshakeMs}, WS_PING_MS ${settings.wsPingMs}, FIRST_EVENT_MS ${settings.firstEventMs}, RUN_COMPLETE_MS ${settings.runCompleteMs}`,
+    '',
+    '| check | result | timings |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+test.describe('Connectivity Validation', () => {
+  test('test_001_http_connectivity', async ({ request, settings }) => {
+    await assertHttpConnectivity(request, settings);
+  });
+
+  test('test_002_websocket_connectivity', async ({ sockets, user, settings }) => {
+    await assertWebSocketConnectivity(sockets, user, settings);
+  });
+
+  test('test_003_agent_request_pipeline', async ({ sockets, user }) => {
+    await assertAgentRequestPipeline(sockets, user);
+  });
+
+  test('test_004_generate_connectivity_report', async ({ request, sockets, user, settings }, testInfo) => {
+    const results = new Map<string, CheckResult>();
+    try {
+      results.set(CHECKS[0], await test.step(CHECKS[0], () => assertHttpConnectivity(request, settings)));
+      results.set(CHECKS[1], await test.step(CHECKS[1], () => assertWebSocketConnectivity(sockets, user, settings)));
+      results.set(CHECKS[2], await test.step(CHECKS[2], () => assertAgentRequestPipeline(sockets, user)));
+    } finally {
+      // Attached whatever happened, and never asserted on: the checks above carry the verdict.
+      await testInfo.attach('connectivity-report.md', { body: renderReport(settings, results), contentType: 'text/markdown' });
+    }
+  });
+});
