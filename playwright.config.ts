@@ -36,7 +36,7 @@ const projectNames = [...new Set(CATEGORIES.map((c) => c.project))];
 
 const reporters: ReporterDescription[] = [
   process.env.CI ? ['list', { printSteps: false }] : ['list'],
-  ['html', { open: 'never', outputFolder: 'playwright-report' }],
+  ['html', { open: 'never' }],
 ];
 
 export default defineConfig({

@@ -12,7 +12,8 @@ setup('target is reachable, healthy and not production', async ({ request, setti
     try {
       return await request.get(url, { timeout: settings.httpConnectMs, failOnStatusCode: false, maxRetries: 0 });
     } catch (error) {
-      throw new Error(`Target unreachable: ${url} did not answer within ${settings.httpConnectMs} ms (${(error as Error).message.split('\n')[0]}).`);
+      const reason = (error as Error).message.split('\n')[0].replace(/^apiRequestContext\.get: /, '');
+      throw new Error(`Target unreachable: ${url} could not be reached (${reason}; HTTP_CONNECT_MS ${settings.httpConnectMs}).`);
     }
   };
 

@@ -1,0 +1,65 @@
+/**
+ * Runs the harness itself (`playwright test` with the repo's playwright.config.ts) as a child process, isolated
+ * from the parent run: its own output, report and iteration directories, and an environment without the
+ * parent's target, secrets or Playwright worker variables.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
+
+export interface HarnessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr */
+  output: string;
+  ms: number;
+  /** The run's own directories. */
+  dirs: { root: string; results: string; report: string; reports: string };
+}
+
+const INHERITED_NOISE = /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|STAGING_FAULTS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$)/;
+
+/** `npx playwright test ...args` in the repo, with `env` on top of a clean copy of the parent's environment. */
+export function runHarness(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<HarnessRun> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'harness-run-'));
+  const dirs = { root, results: path.join(root, 'test-results'), report: path.join(root, 'playwright-report'), reports: path.join(root, 'reports') };
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOISE.test(k)) base[k] = v;
+  const childEnv = {
+    ...base,
+    NO_COLOR: '1',
+    PLAYWRIGHT_HTML_OUTPUT_DIR: dirs.report,
+    ITERATION_REPORTS_DIR: dirs.reports,
+    ...env,
+  };
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', `--output=${dirs.results}`, ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, output: stdout + stderr, ms: performance.now() - start, dirs });
+    });
+  });
+}
+
+/** A port nothing listens on (bound then released). */
+export async function closedPort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
