@@ -1,6 +1,6 @@
 /**
- * Writes .env.example from the settings table (fixtures/settings.ts), so the two never disagree.
- * `--check` fails when the committed file is out of date (run by the self-tests).
+ * Writes .env.example and README's configuration table from the settings table (fixtures/settings.ts), so they
+ * never disagree with it. `--check` fails when either is out of date (run by the self-tests).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,14 +21,38 @@ export function renderEnvExample(): string {
   return `${lines.join('\n')}\n`;
 }
 
-const file = path.join(__dirname, '..', '.env.example');
+/** README's configuration table, between the settings markers. */
+export function renderReadmeTable(): string {
+  const rows = Object.entries(SETTING_SPECS).map(([name, spec]) => `| \`${name}\` | ${'default' in spec ? `\`${spec.default}\`` : '–'} | ${spec.help.replace(/\|/g, '\\|')} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+const START = '<!-- settings:start -->';
+const END = '<!-- settings:end -->';
+
+function withTable(readme: string): string {
+  const from = readme.indexOf(START);
+  const to = readme.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`README.md lacks the ${START} ... ${END} markers`);
+  return `${readme.slice(0, from + START.length)}\n${renderReadmeTable()}\n${readme.slice(to)}`;
+}
+
+const root = path.join(__dirname, '..');
+const envFile = path.join(root, '.env.example');
+const readmeFile = path.join(root, 'README.md');
 if (require.main === module) {
+  const readme = readFileSync(readmeFile, 'utf8');
   if (process.argv.includes('--check')) {
-    if (readFileSync(file, 'utf8') !== renderEnvExample()) {
-      process.stderr.write('.env.example is out of date: run `npx tsx scripts/env-example.ts`\n');
+    const stale = [
+      ...(readFileSync(envFile, 'utf8') !== renderEnvExample() ? ['.env.example'] : []),
+      ...(readme !== withTable(readme) ? ['README.md'] : []),
+    ];
+    if (stale.length) {
+      process.stderr.write(`${stale.join(' and ')} out of date: run \`npx tsx scripts/env-example.ts\`\n`);
       process.exit(1);
     }
   } else {
-    writeFileSync(file, renderEnvExample());
+    writeFileSync(envFile, renderEnvExample());
+    writeFileSync(readmeFile, withTable(readme));
   }
 }
