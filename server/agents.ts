@@ -142,20 +142,23 @@ export interface Plan {
   toolsUsed: string[];
 }
 
-/** Splits by grapheme so no chunk ever ends inside a character (or an emoji sequence). */
+const CHUNK_GRAPHEMES = 120;
+const EXCERPT_GRAPHEMES = 160;
+const SEGMENTER = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** User-perceived characters: cutting between them never splits a surrogate pair or an emoji sequence. */
+const graphemes = (text: string) => Array.from(SEGMENTER.segment(text), (s) => s.segment);
+
 function chunk(text: string, size: number): string[] {
-  const graphemes = [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  const all = graphemes(text);
   const chunks: string[] = [];
-  for (let i = 0; i < graphemes.length; i += size) chunks.push(graphemes.slice(i, i + size).join(''));
+  for (let i = 0; i < all.length; i += size) chunks.push(all.slice(i, i + size).join(''));
   return chunks;
 }
 
-const CHUNK_GRAPHEMES = 120;
-const EXCERPT_GRAPHEMES = 160;
-
 function excerptOf(text: string): string {
-  const graphemes = [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text.trim())].map((s) => s.segment);
-  return graphemes.length > EXCERPT_GRAPHEMES ? `${graphemes.slice(0, EXCERPT_GRAPHEMES).join('')}…` : graphemes.join('');
+  const all = graphemes(text.trim());
+  return all.length > EXCERPT_GRAPHEMES ? `${all.slice(0, EXCERPT_GRAPHEMES).join('')}…` : all.join('');
 }
 
 export function planRun(type: AgentType, request: string, faults: FaultSet): Plan {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An error that becomes a JSON reply; thrown from handlers so validation reads top to bottom. */
 export class HttpError extends Error {
@@ -29,7 +29,7 @@ export interface FieldProblem {
 }
 
 /** 422 with FastAPI's list-of-problems body. */
-export const unprocessable = (problems: FieldProblem[]) => new HttpError(422, { detail: problems });
+const unprocessable = (problems: FieldProblem[]) => new HttpError(422, { detail: problems });
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

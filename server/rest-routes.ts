@@ -7,10 +7,10 @@ import { AGENT_TYPES, CATALOG, isAgentType, type AgentType } from './agents';
 import { BodyReader, detail, isoNow, readJsonObject } from './http-util';
 import { ok, requireUser, type App, type Call, type Reply, type Route } from './routing';
 import { parseRunContext, type RunContext } from './runs';
-import { runView, threadView, type Thread } from './store';
+import { runView, stamp, threadView, type Thread } from './store';
 import { CONNECTION_TIMEOUT_S, MAX_CONNECTIONS_PER_USER } from './ws-gateway';
 
-export const VERSION = '1.0.0';
+const VERSION = '1.0.0';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -220,7 +220,7 @@ export const restRoutes: Route[] = [
       body.done();
       if (title !== undefined) thread.title = title;
       if (metadata !== undefined) thread.metadata = { ...metadata, user_id: thread.ownerId };
-      thread.updatedAt = isoNow(Math.max(Date.now(), Date.parse(thread.updatedAt)));
+      thread.updatedAt = stamp();
       return ok(threadView(thread));
     },
   },

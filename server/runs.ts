@@ -6,7 +6,7 @@
 import { planRun, type AgentType, type Plan, type PlannedEvent } from './agents';
 import type { FaultSet } from './faults';
 import { isObject } from './http-util';
-import { monotonicNow, stamp, type Run, type Store, type Thread } from './store';
+import { stamp, type Run, type Store, type Thread } from './store';
 
 /** Where played events go: the gateway (every open connection of the user, or the recovery buffer). */
 export interface EventSink {
@@ -18,7 +18,7 @@ export interface RunContext {
   forceFailure: boolean;
 }
 
-export const MAX_SIMULATE_DELAY_MS = 10_000;
+const MAX_SIMULATE_DELAY_MS = 10_000;
 
 /** Reads `context` (and a top-level force_failure, which REST callers send): a problem text or the switches. */
 export function parseRunContext(context: unknown, topLevelForceFailure?: unknown): RunContext | string {
@@ -37,6 +37,12 @@ const titleFrom = (text: string) => {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 60 ? `${oneLine.slice(0, 60)}…` : oneLine;
 };
+
+/**
+ * Milliseconds since `since` (a performance.now() reading), cut to whole microseconds. Durations use the
+ * high-resolution clock so they never exceed what a client measures around them (Date.now() rounds to whole ms).
+ */
+const elapsedMs = (since: number) => Math.floor((performance.now() - since) * 1000) / 1000;
 
 /** Active WebSocket runs are played by timers; the handle keeps what stop and completion need. */
 interface ActiveRun {
@@ -77,9 +83,9 @@ export class RunEngine {
   }
 
   /** The thread a run writes to: the given one when the user may use it, else a new one titled by the request. */
-  chooseThread(userId: string, threadId: unknown, request: string, checkOwner = true): ThreadChoice {
+  chooseThread(userId: string, threadId: unknown, request: string): ThreadChoice {
     if (threadId === undefined || threadId === null) return { ok: true, thread: this.store.createThread(userId, titleFrom(request), {}) };
-    return this.store.accessThread(threadId, userId, checkOwner);
+    return this.store.accessThread(threadId, userId);
   }
 
   /** REST execute: the whole run happens inside the request; its would-be events are recorded, none are sent. */
@@ -97,7 +103,7 @@ export class RunEngine {
       if (!this.faults.has('assistant-message-not-saved')) this.store.addMessage(thread, 'assistant', plan.finalResponse);
       this.store.finishRun(run, 'completed');
     }
-    return { ok: !fail, run, plan, executionTimeS: (performance.now() - t0) / 1000 };
+    return { ok: !fail, run, plan, executionTimeS: elapsedMs(t0) / 1000 };
   }
 
   /** WebSocket run: records the user message, sends agent_started now and the rest on timers. */
@@ -112,7 +118,7 @@ export class RunEngine {
       pauseMs: Math.max(this.stepDelayMs, ctx.simulateDelayMs),
       forceFailure: ctx.forceFailure && !this.faults.has('force-failure-ignored'),
       next: 0,
-      startedMs: monotonicNow(),
+      startedMs: performance.now(),
       streamed: '',
       toolStartMs: new Map(),
     };
@@ -168,9 +174,9 @@ export class RunEngine {
       return;
     }
     const fields = { ...planned.fields };
-    const now = monotonicNow();
+    const now = performance.now();
     if (planned.type === 'tool_executing') handle.toolStartMs.set(fields.execution_id as string, now);
-    if (fields.duration !== undefined) fields.duration = (now - (handle.toolStartMs.get(fields.execution_id as string) ?? now)) / 1000;
+    if (fields.duration !== undefined) fields.duration = elapsedMs(handle.toolStartMs.get(fields.execution_id as string) ?? now) / 1000;
     if (planned.type === 'stream_chunk') handle.streamed += fields.content as string;
     this.emit(handle, planned.agent, planned.type, fields);
     this.schedule(handle);
@@ -180,7 +186,7 @@ export class RunEngine {
   private finish(handle: ActiveRun, status: 'completed' | 'failed' | 'cancelled'): void {
     this.active.delete(handle.run.run_id);
     this.store.finishRun(handle.run, status);
-    const executionMs = monotonicNow() - handle.startedMs;
+    const executionMs = elapsedMs(handle.startedMs);
     if (status === 'failed') {
       this.emit(handle, handle.type, 'agent_error', {
         error_code: 'AGENT_FAILED',

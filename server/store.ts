@@ -65,7 +65,7 @@ export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('
 
 /** Milliseconds that never go backwards, so timestamps are non-decreasing even if the wall clock steps back. */
 let lastMs = 0;
-export function monotonicNow(): number {
+function monotonicNow(): number {
   lastMs = Math.max(lastMs, Date.now());
   return lastMs;
 }

@@ -7,11 +7,11 @@ import { SignJWT, compactVerify, decodeProtectedHeader, base64url } from 'jose';
 import type { FaultSet } from './faults';
 import type { Store, User } from './store';
 
-export const ISSUER = 'netra-auth-service';
-export const AUDIENCE = 'netra-platform';
-export const ACCESS_TTL_S = 900;
-export const REFRESH_TTL_S = 7 * 24 * 3600;
-export const CLOCK_SKEW_S = 30;
+const ISSUER = 'netra-auth-service';
+const AUDIENCE = 'netra-platform';
+const ACCESS_TTL_S = 900;
+const REFRESH_TTL_S = 7 * 24 * 3600;
+const CLOCK_SKEW_S = 30;
 
 export type TokenType = 'access' | 'refresh';
 export type TokenProblem = 'missing_token' | 'invalid_token' | 'expired_token' | 'revoked_token' | 'wrong_token_type';

@@ -15,7 +15,7 @@ import { stamp } from './store';
 
 export const CONNECTION_TIMEOUT_S = 60;
 export const MAX_CONNECTIONS_PER_USER = 10;
-export const GOLDEN_PATH_EVENTS = ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'];
+const GOLDEN_PATH_EVENTS = ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'];
 /** Buffered events per user awaiting recovery; the oldest are dropped beyond this. */
 const RECOVERY_BUFFER_MAX = 1000;
 const DEMO_USER = 'demo-user';
@@ -81,16 +81,10 @@ export class Gateway implements EventSink {
     const requestId = requestIdFor(req, !this.app.faults.has('request-id-not-echoed'));
     const [pathname, search = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
     if (pathname !== '/ws') return this.refuse(socket, 404, 'Not Found', requestId);
-    let userId: string | undefined;
-    try {
-      userId = await this.authenticate(req, new URLSearchParams(search));
-    } catch {
-      userId = undefined;
-    }
+    const userId = await this.authenticate(req, new URLSearchParams(search)).catch(() => undefined);
     if (!userId) return this.refuse(socket, 403, 'WebSocket authentication failed', requestId);
     if (socket.destroyed) return;
-    const user = userId;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, user));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onOpen(ws, userId));
   }
 
   private refuse(socket: Duplex, status: number, text: string, requestId: string): void {

@@ -178,18 +178,28 @@ test.describe('client frames', () => {
     expect((await call(srv.url, 'GET', '/api/threads', { token: user.access })).status).toBe(200);
   });
 
-  test('idle sockets get heartbeat frames naming their connection; traffic postpones them', async () => {
+});
+
+test('idle sockets get heartbeat frames naming their connection; traffic postpones them', async () => {
+  // A 1 s interval leaves room for a loaded machine between the pings below.
+  const slow = await startTestServer({ heartbeatIntervalS: 1 });
+  const user = await newUser(slow.url);
+  const client = await connect(slow.wsUrl, { token: user.access });
+  try {
     const welcome = client.frames[0];
-    const beat = await client.waitType('heartbeat', 2000);
+    const beat = await client.waitType('heartbeat', 3000);
     expect(beat.data).toEqual({ connection_id: welcome.data.connection_id });
     expect(beat.timestamp).toMatch(ISO);
     const from = client.frames.length;
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       await client.request({ type: 'ping' }, 'pong');
-      await pause(100);
+      await pause(150);
     }
     expect(client.frames.slice(from).filter((f) => f.type === 'heartbeat')).toEqual([]);
-  });
+  } finally {
+    await client.close();
+    await slow.close();
+  }
 });
 
 test('garbage on the wire never takes the server down', async () => {
