@@ -63,6 +63,10 @@ export class Gateway implements EventSink {
         return [...protocols].find((p) => p.startsWith('jwt.')) ?? false;
       },
     });
+    // The 101 answer carries the same headers as every other response.
+    this.wss.on('headers', (headers, req) => {
+      headers.push('x-content-type-options: nosniff', `x-request-id: ${requestIdFor(req, !app.faults.has('request-id-not-echoed'))}`);
+    });
   }
 
   activeConnections(): number {

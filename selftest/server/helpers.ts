@@ -121,8 +121,11 @@ export class Client {
   readonly frames: Frame[] = [];
   private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** Headers of the 101 Switching Protocols answer. */
+  upgradeHeaders: Record<string, string | string[] | undefined> = {};
 
   constructor(readonly ws: WebSocket) {
+    ws.once('upgrade', (res) => (this.upgradeHeaders = res.headers));
     ws.on('message', (data) => {
       let frame: Frame;
       try {

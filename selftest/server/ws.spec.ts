@@ -30,7 +30,8 @@ async function opened(wsUrl: string, opts: Parameters<typeof upgrade>[1]): Promi
 test.describe('handshake', () => {
   test('Bearer header: connection_established with the full user id and the golden path', async () => {
     const user = await newUser(srv.url);
-    const client = await opened(srv.wsUrl, { token: user.access });
+    const client = await opened(srv.wsUrl, { token: user.access, headers: { 'x-request-id': 'ws-rid-1' } });
+    expect(client.upgradeHeaders).toMatchObject({ 'x-request-id': 'ws-rid-1', 'x-content-type-options': 'nosniff' });
     const welcome = await client.waitType('connection_established');
     expect(welcome.data).toEqual({
       connection_id: expect.stringMatching(/^conn_/),
@@ -212,7 +213,10 @@ test('garbage on the wire never takes the server down', async () => {
       socket.on('error', () => resolve(got));
     });
   expect(await send('\u0000\u0001 not http at all\r\n\r\n')).toMatch(/^HTTP\/1.1 400/);
-  expect(await send('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toMatch(/^HTTP\/1.1 403/);
+  const refused = await send('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nx-request-id: raw-1\r\n\r\n');
+  expect(refused).toMatch(/^HTTP\/1.1 403/);
+  expect(refused).toContain('x-request-id: raw-1\r\n');
+  expect(refused).toContain('x-content-type-options: nosniff\r\n');
   const user = await newUser(srv.url);
   expect(await send(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${user.access}\r\n\r\n`)).toMatch(/^HTTP\/1.1 400/);
   expect((await call(srv.url, 'GET', '/health')).status).toBe(200);
