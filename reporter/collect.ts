@@ -36,9 +36,10 @@ function relative(base: string, file: string): string {
   return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
 }
 
-/** First lines of an error: ANSI-free, stack frames dropped, long lines cut, secrets redacted. */
+/** First lines of an error: secrets redacted, ANSI-free, stack frames dropped, long lines cut. */
 export function errorLines(raw: string, secrets: string[], maxLines = ERROR_LINES): string {
-  const lines = stripAnsi(raw)
+  // Redact before cutting: a cut can split a secret so that neither half matches.
+  const lines = redact(stripAnsi(raw), secrets)
     .split(/\r?\n/)
     .filter((l) => !/^\s+at\s/.test(l))
     .map((l) => l.replace(/\s+$/, ''));
@@ -51,7 +52,7 @@ export function errorLines(raw: string, secrets: string[], maxLines = ERROR_LINE
   }
   while (kept.length && !kept[kept.length - 1].trim()) kept.pop();
   const more = lines.filter((l) => l.trim()).length > kept.filter((l) => l.trim()).length;
-  return redact(kept.join('\n') + (more ? '\n…' : ''), secrets);
+  return kept.join('\n') + (more ? '\n…' : '');
 }
 
 function errorText(e: TestError): string {
@@ -61,10 +62,10 @@ function errorText(e: TestError): string {
 function toErrorRecord(errors: TestError[], base: string, secrets: string[]): ErrorRecord | undefined {
   if (!errors.length) return undefined;
   const first = errors[0];
-  const full = errors.map((e) => stripAnsi(errorText(e))).join('\n\n');
+  const full = redact(errors.map((e) => stripAnsi(errorText(e))).join('\n\n'), secrets);
   const record: ErrorRecord = {
     message: errorLines(errorText(first), secrets),
-    fullMessage: redact(full.length > FULL_MESSAGE_CHARS ? full.slice(0, FULL_MESSAGE_CHARS) : full, secrets),
+    fullMessage: full.length > FULL_MESSAGE_CHARS ? full.slice(0, FULL_MESSAGE_CHARS) : full,
   };
   if (first.location) record.location = `${relative(base, first.location.file)}:${first.location.line}`;
   return record;
@@ -153,23 +154,14 @@ function dependencyClosure(config: FullConfig): Map<string, Set<string>> {
   return closure;
 }
 
-function combineOutcomes(a: TestRecord['outcome'], b: TestRecord['outcome']): TestRecord['outcome'] {
-  if (a === b) return a;
-  if (a === 'skipped') return b;
-  if (b === 'skipped') return a;
-  return 'flaky';
-}
+const SEVERITY: TestStatus[] = ['failed', 'flaky', 'interrupted', 'passed', 'skipped', 'did-not-run'];
 
-function mergeDuplicate(into: TestRecord, other: TestRecord): void {
-  into.outcome = combineOutcomes(into.outcome, other.outcome);
-  into.attempts.push(...other.attempts);
-  into.durationMs += other.durationMs;
-  into.timedOut ||= other.timedOut;
-  into.error ??= other.error;
-  into.diagnosis ??= other.diagnosis;
-  const fromOutcome: Partial<Record<TestRecord['outcome'], TestStatus>> = { expected: 'passed', unexpected: 'failed', flaky: 'flaky' };
-  const either = (s: TestStatus) => into.status === s || other.status === s;
-  into.status = fromOutcome[into.outcome] ?? (either('skipped') ? 'skipped' : either('interrupted') ? 'interrupted' : 'did-not-run');
+/**
+ * A test seen twice (a setup project runs in every shard that needs it) is counted once, represented by its worst
+ * record, so a merged report says what the unsharded run would have said.
+ */
+function mergeDuplicate(into: TestRecord, other: TestRecord): TestRecord {
+  return SEVERITY.indexOf(other.status) < SEVERITY.indexOf(into.status) ? other : into;
 }
 
 export function collectRun(input: CollectInput): RunData {
@@ -177,9 +169,8 @@ export function collectRun(input: CollectInput): RunData {
   const secrets = input.secrets ?? environmentSecrets();
   const base = baseDir(config);
   const status: RunStatus = result.status;
-  const byKey = new Map<string, TestRecord>();
+  const byKey = new Map<string, { record: TestRecord; test: TestCase }>();
   const duplicates = new Set<string>();
-  const pending: { record: TestRecord; test: TestCase }[] = [];
 
   for (const test of suite.allTests()) {
     const project = projectOf(test);
@@ -224,23 +215,24 @@ export function collectRun(input: CollectInput): RunData {
     const existing = byKey.get(key);
     if (existing) {
       duplicates.add(key);
-      mergeDuplicate(existing, record);
+      const kept = mergeDuplicate(existing.record, record);
+      if (kept !== existing.record) byKey.set(key, { record, test });
       continue;
     }
-    byKey.set(key, record);
-    pending.push({ record, test });
+    byKey.set(key, { record, test });
   }
 
   // Why tests did not run: needs every test's status first (a failed dependency project, maxFailures).
-  const failedProjects = new Set([...byKey.values()].filter((t) => t.status === 'failed' || t.status === 'interrupted').map((t) => t.project));
+  const records = [...byKey.values()].map((e) => e.record);
+  const failedProjects = new Set(records.filter((t) => t.status === 'failed' || t.status === 'interrupted').map((t) => t.project));
   const closure = dependencyClosure(config);
-  const failedCount = [...byKey.values()].filter((t) => t.status === 'failed').length;
-  for (const { record, test } of pending) {
+  const failedCount = records.filter((t) => t.status === 'failed').length;
+  for (const { record, test } of byKey.values()) {
     if (record.status !== 'did-not-run') continue;
     const failedDeps = [...(closure.get(record.project) ?? [])].filter((d) => failedProjects.has(d));
     if (failedDeps.length) record.notRunReason = `dependency project ${failedDeps.map((d) => `"${d}"`).join(', ')} failed`;
-    else if (status === 'interrupted') record.notRunReason = 'run interrupted before the test started';
-    else if (status === 'timedout') record.notRunReason = 'global timeout reached before the test started';
+    else if (status === 'interrupted') record.notRunReason = test.results.length ? 'was running when the run was interrupted' : 'run interrupted before the test started';
+    else if (status === 'timedout') record.notRunReason = test.results.length ? 'was running when the global timeout stopped the run' : 'global timeout reached before the test started';
     else if (config.maxFailures > 0 && failedCount >= config.maxFailures) record.notRunReason = `run stopped after maxFailures (${config.maxFailures})`;
     else if (test.results.length && test.expectedStatus !== 'skipped') record.notRunReason = 'skipped after an earlier failure in its serial group';
     else record.notRunReason = 'not run';
@@ -254,8 +246,9 @@ export function collectRun(input: CollectInput): RunData {
     durationMs: Math.round(input.durationMs ?? result.duration),
     target: input.target,
     weights: input.weights,
-    tests: [...byKey.values()],
+    tests: records,
     errors: input.errors.map((e) => errorLines(errorText(e), secrets)),
+    setupProjects: [...new Set(config.projects.flatMap((p) => p.dependencies ?? []))].sort(),
     duplicates: [...duplicates],
   };
 }

@@ -86,6 +86,17 @@ export default class IterationReporter implements Reporter {
     this.errors.push(error);
   }
 
+  /** True when a json/junit reporter writes its document to stdout, which a summary would corrupt. */
+  private stdoutIsData(): boolean {
+    const env = process.env;
+    return (this.config?.reporter ?? []).some(([name, options]) => {
+      const file = (options as { outputFile?: string } | undefined)?.outputFile;
+      if (name === 'json') return !file && !env.PLAYWRIGHT_JSON_OUTPUT_FILE && !env.PLAYWRIGHT_JSON_OUTPUT_NAME;
+      if (name === 'junit') return !file && !env.PLAYWRIGHT_JUNIT_OUTPUT_FILE && !env.PLAYWRIGHT_JUNIT_OUTPUT_NAME;
+      return false;
+    });
+  }
+
   private listing(): boolean {
     return this.options._mode === 'list' || process.argv.includes('--list');
   }
@@ -106,7 +117,7 @@ export default class IterationReporter implements Reporter {
         durationMs: injectedDuration(this.options.durationMs),
       });
       this.outcome = writeIteration(run, { outputDir, template: this.template, loop: loopFromEnv(process.env) });
-      if (!this.options.quiet) process.stdout.write(`\n${terminalSummary(this.outcome)}`);
+      if (!this.options.quiet) (this.stdoutIsData() ? process.stderr : process.stdout).write(`\n${terminalSummary(this.outcome)}`);
     } catch (e) {
       // Playwright swallows reporter errors; say what happened so a missing summary is never silent.
       process.stderr.write(`[iteration-reporter] could not write the iteration summary: ${(e as Error)?.stack ?? e}\n`);

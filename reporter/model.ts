@@ -221,18 +221,18 @@ const SOURCE_LABELS: Record<Cause['source'], string> = {
 
 const categoryIndex = new Map(CATEGORIES.map((c, i) => [c.title, { category: c, order: i }]));
 
-function groupOf(test: TestRecord): Omit<Group, 'tests'> {
+function groupOf(test: TestRecord, setupProjects: ReadonlySet<string>): Omit<Group, 'tests'> {
   const known = test.describe !== undefined ? categoryIndex.get(test.describe) : undefined;
   if (known) {
     return { key: known.category.key, title: known.category.title, project: known.category.project, order: known.order, weightSetting: known.category.weightSetting };
   }
-  const title = test.describe ?? `${test.project || 'default'} (no category)`;
+  const title = test.describe ?? (setupProjects.has(test.project) ? `Setup (project "${test.project}")` : `${test.project || 'default'} (no category)`);
   return { key: `other:${title}`, title, project: test.project, order: CATEGORIES.length };
 }
 
 function label(test: TestRecord, multiProject: boolean): string {
   const where = code(`${test.file}:${test.line}`);
-  return `**${inline(test.title)}** — ${where}${multiProject ? ` (${inline(test.project)})` : ''}`;
+  return `**${inline(test.title)}** — ${where}${multiProject ? ` [${inline(test.project)}]` : ''}`;
 }
 
 function categoryState(c: Counts): CategoryView['state'] {
@@ -340,7 +340,7 @@ function reasonGroups(tests: TestRecord[], reasonOf: (t: TestRecord) => string, 
   }
   return [...groups.entries()]
     .map(([reason, list]) => {
-      const shown = list.slice(0, 10).map((t) => inline(t.title) + (multiProject ? ` (${inline(t.project)})` : ''));
+      const shown = list.slice(0, 10).map((t) => inline(t.title) + (multiProject ? ` [${inline(t.project)}]` : ''));
       const more = list.length > shown.length ? `, and ${list.length - shown.length} more` : '';
       return { reason: inline(reason), count: list.length, tests: shown.join(', ') + more };
     })
@@ -366,12 +366,13 @@ export function buildViewModel(input: ModelInput): ViewModel {
   const tests = run.tests;
   const counts = computeCounts(tests);
   const multiProject = new Set(tests.map((t) => t.project)).size > 1;
+  const setupProjects = new Set(run.setupProjects ?? []);
 
   // --- categories ------------------------------------------------------------------------------------------
   const groups = new Map<string, Group>();
   const groupKeyOf = new Map<TestRecord, Group>();
   for (const t of tests) {
-    const g0 = groupOf(t);
+    const g0 = groupOf(t, setupProjects);
     let g = groups.get(g0.key);
     if (!g) {
       g = { ...g0, tests: [] };
@@ -464,7 +465,7 @@ export function buildViewModel(input: ModelInput): ViewModel {
     const cause = t.error || t.diagnosis ? explain(t, rules) : undefined;
     return {
       title: inline(t.title),
-      location: code(`${t.file}:${t.line}`) + (multiProject ? ` (${inline(t.project)})` : ''),
+      location: code(`${t.file}:${t.line}`) + (multiProject ? ` [${inline(t.project)}]` : ''),
       category: g.title,
       note,
       error: inline((t.error?.message ?? '').split('\n')[0] || '(no error message)'),
@@ -473,12 +474,12 @@ export function buildViewModel(input: ModelInput): ViewModel {
   });
 
   const skipped = reasonGroups(
-    tests.filter((t) => t.status === 'skipped'),
+    tests.filter((t) => t.status === 'skipped').sort(byPlace),
     (t) => t.skipReason ?? 'no reason given',
     multiProject,
   );
   const didNotRun = reasonGroups(
-    tests.filter((t) => t.status === 'did-not-run'),
+    tests.filter((t) => t.status === 'did-not-run').sort(byPlace),
     (t) => t.notRunReason ?? 'not run',
     multiProject,
   );
@@ -489,7 +490,8 @@ export function buildViewModel(input: ModelInput): ViewModel {
 
   // --- changes and trend ---------------------------------------------------------------------------------------
   const diff = diffRuns(history, tests);
-  const byPlaceChange = (a: TestChange, b: TestChange) => (a.test && b.test ? byPlace(a.test, b.test) : a.key.localeCompare(b.key));
+  const byPlaceChange = (a: TestChange, b: TestChange) =>
+    a.test && b.test ? byPlace(a.test, b.test) : a.test ? -1 : b.test ? 1 : a.key.localeCompare(b.key);
   const changes: ViewModel['changes'] = {
     previousIteration: diff.previousIteration,
     summary: '',

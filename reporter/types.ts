@@ -114,6 +114,8 @@ export interface RunData {
   tests: TestRecord[];
   /** Errors outside any test (onError): first lines, redacted. */
   errors: string[];
+  /** Projects other projects depend on (setup projects); their tests without a category are shown as setup. */
+  setupProjects: string[];
   /** Keys that appeared more than once (a setup project run in every shard) and were counted once. */
   duplicates: string[];
   /** Present when this run is part of `npm run iterate`. */
