@@ -1,0 +1,11 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Reporters for `npx playwright merge-reports --config merge.config.ts <dir with the shards' blob reports>`.
+ * testDir is the main config's, so merged test paths (and the iteration summary) match an unsharded run; the
+ * iteration reporter counts a setup project that ran in several shards once.
+ */
+export default defineConfig({
+  testDir: 'tests',
+  reporter: [['html', { open: 'never' }], ['./reporter/iteration-reporter.ts']],
+});

@@ -1,0 +1,145 @@
+/**
+ * Benchmark of the iteration summary: builds the view model and renders both templates for a synthetic run of
+ * 10,000 results (with failures, diagnoses, flaky, skipped and did-not-run tests, and 20 iterations of history),
+ * without Playwright. Prints the timings; exits 1 when a cold render (template compile included) takes 1 s or more.
+ *
+ *   npm run bench:reporter [-- --tests 10000 --repeat 5]
+ */
+import { performance } from 'node:perf_hooks';
+import { CATEGORIES } from '../fixtures/categories';
+import { compileRules, loadRules } from '../reporter/diagnosis';
+import { buildViewModel } from '../reporter/model';
+import { renderMarkdown, TEMPLATE_NAMES } from '../reporter/render';
+import type { HistoryEntry, RunData, TestRecord, TestStatus } from '../reporter/types';
+import { computeCounts } from '../reporter/counts';
+
+const BUDGET_MS = 1000;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Deterministic pseudo-random numbers, so every run measures the same document. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const ERRORS = [
+  'Error: Quality SLA violation: 0.50 < 0.7',
+  'Error: Timed out after 15000ms waiting for agent_completed of run r-{n}',
+  'Error: expect(received).toBe(expected)\n\nExpected: 200\nReceived: 401',
+  'Error: connect ECONNREFUSED 10.0.0.{n}:443',
+  'Test timeout of 150000ms exceeded.',
+  'Error: expect(received).toEqual(expected)\n\nExpected: "agent_completed"\nReceived: "agent_error"',
+  'Error: unexplained failure #{n} in the gateway',
+];
+
+export function syntheticRun(total: number, seed = 42): RunData {
+  const random = rng(seed);
+  const tests: TestRecord[] = [];
+  for (let i = 0; i < total; i++) {
+    const category = CATEGORIES[i % CATEGORIES.length];
+    const file = `tests/${category.project}/${category.key}.spec.ts`;
+    const title = `test_${String(i).padStart(5, '0')}_synthetic_check`;
+    const r = random();
+    const status: TestStatus = r < 0.93 ? 'passed' : r < 0.96 ? 'failed' : r < 0.98 ? 'flaky' : r < 0.995 ? 'skipped' : 'did-not-run';
+    const failing = status === 'failed' || status === 'flaky';
+    const message = ERRORS[i % ERRORS.length].replace('{n}', String(i));
+    const t: TestRecord = {
+      key: `${category.project} › ${file} › ${category.title} › ${title}`,
+      project: category.project,
+      file,
+      line: 10 + (i % 500),
+      column: 3,
+      titlePath: [category.title, title],
+      title,
+      describe: category.title,
+      tags: [],
+      outcome: status === 'passed' ? 'expected' : status === 'failed' ? 'unexpected' : status === 'flaky' ? 'flaky' : 'skipped',
+      status,
+      expectedStatus: status === 'skipped' ? 'skipped' : 'passed',
+      timedOut: failing && message.startsWith('Test timeout'),
+      attempts: status === 'flaky' ? [{ retry: 0, status: 'failed', durationMs: 900, error: message }, { retry: 1, status: 'passed', durationMs: 800 }] : [{ retry: 0, status: status === 'failed' ? 'failed' : 'passed', durationMs: 700 }],
+      durationMs: 700,
+    };
+    if (failing) t.error = { message, fullMessage: message, location: `${file}:${t.line + 2}` };
+    if (failing && i % 5 === 0) {
+      t.diagnosis = {
+        title: 'WebSocket authentication rejected (HTTP 403)',
+        rootCause: 'JWT secret mismatch: the target rejects tokens the harness signed (/auth/validate says invalid_token)',
+        impact: 'Real-time agent events cannot reach users.',
+        nextStep: 'Align JWT_SECRET_KEY with the target.',
+        details: { transport: 'subprotocol', status: 403 },
+      };
+    }
+    if (status === 'skipped') t.skipReason = i % 2 ? 'JWT_SECRET_KEY not provided' : 'STAGING_CORS_ORIGIN not provided';
+    if (status === 'did-not-run') t.notRunReason = 'dependency project "setup" failed';
+    tests.push(t);
+  }
+  return {
+    schemaVersion: 1,
+    status: 'failed',
+    startTime: '2025-09-07T00:24:18.000Z',
+    durationMs: 402_000,
+    target: { kind: 'staging', url: 'https://staging.example.test', environment: 'staging' },
+    weights: { BUSINESS_WEIGHT_P1: '$120K MRR', BUSINESS_WEIGHT_P2: '$80K MRR', BUSINESS_WEIGHT_P3: '$50K MRR', BUSINESS_WEIGHT_P4: '$30K MRR', BUSINESS_WEIGHT_P5: '$10K MRR', BUSINESS_WEIGHT_P6: '$5K MRR', BUSINESS_WEIGHT_AGENT: '$500K ARR' },
+    tests,
+    errors: [],
+    setupProjects: ['setup'],
+    duplicates: [],
+  };
+}
+
+/** Earlier iterations with per-test statuses, as history.json keeps them. */
+export function syntheticHistory(run: RunData, iterations: number): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  for (let n = 1; n <= iterations; n++) {
+    const random = rng(n);
+    const tests: Record<string, TestStatus> = {};
+    for (const t of run.tests) tests[t.key] = random() < 0.95 ? 'passed' : 'failed';
+    const statuses = Object.values(tests).map((status) => ({ status }));
+    const counts = computeCounts(statuses);
+    out.push({ iteration: n, startTime: `2025-08-${String(n).padStart(2, '0')}T00:00:00.000Z`, status: 'failed', counts, successRate: counts.passing / counts.ran, markdown: `iteration-${n}.md`, json: `iteration-${n}.json`, tests });
+  }
+  return out;
+}
+
+function main(): number {
+  const total = arg('tests', 10_000);
+  const repeat = arg('repeat', 5);
+  const run = syntheticRun(total);
+  const history = syntheticHistory(run, 20);
+  const rules = compileRules(loadRules());
+  const c = computeCounts(run.tests);
+  process.stdout.write(
+    `synthetic run: ${total} results (${c.passed} passed, ${c.failed} failed, ${c.flaky} flaky, ${c.skipped} skipped, ${c.didNotRun} did not run), ${history.length} iterations of history\n`,
+  );
+  let coldWorst = 0;
+  for (const template of TEMPLATE_NAMES) {
+    const times: { model: number; render: number; total: number; bytes: number }[] = [];
+    for (let i = 0; i < repeat + 1; i++) {
+      const t0 = performance.now();
+      const model = buildViewModel({ run, iteration: 21, history, rules });
+      const t1 = performance.now();
+      const markdown = renderMarkdown(model, template);
+      const t2 = performance.now();
+      times.push({ model: t1 - t0, render: t2 - t1, total: t2 - t0, bytes: Buffer.byteLength(markdown) });
+    }
+    const [cold, ...warm] = times;
+    coldWorst = Math.max(coldWorst, cold.total);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    process.stdout.write(
+      `${template}: cold ${cold.total.toFixed(0)} ms (model ${cold.model.toFixed(0)} + render ${cold.render.toFixed(0)}, template compile included); ` +
+        `warm median ${median(warm.map((t) => t.total)).toFixed(0)} ms (model ${median(warm.map((t) => t.model)).toFixed(0)} + render ${median(warm.map((t) => t.render)).toFixed(0)}) over ${warm.length} runs; ` +
+        `${(cold.bytes / 1024).toFixed(0)} KiB of Markdown\n`,
+    );
+  }
+  const ok = coldWorst < BUDGET_MS;
+  process.stdout.write(`${ok ? 'OK' : 'OVER BUDGET'}: slowest cold render ${coldWorst.toFixed(0)} ms (budget ${BUDGET_MS} ms)\n`);
+  return ok ? 0 : 1;
+}
+
+if (require.main === module) process.exit(main());
