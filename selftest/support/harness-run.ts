@@ -34,7 +34,7 @@ export function runHarness(args: string[], env: NodeJS.ProcessEnv = {}, timeoutM
     ...base,
     NO_COLOR: '1',
     PLAYWRIGHT_HTML_OUTPUT_DIR: dirs.report,
-    ITERATION_REPORTS_DIR: dirs.reports,
+    ITERATION_REPORTER_OUTPUT_DIR: dirs.reports,
     ...env,
   };
   const start = performance.now();
