@@ -46,7 +46,9 @@ test.describe('Critical Path', () => {
     expect(frames).toFollowGoldenPath();
     const done = lastFrame(frames);
     expect(done.thread_id).toBe(thread.id);
-    expect((done.result as { estimated_monthly_savings?: unknown }).estimated_monthly_savings, 'result.estimated_monthly_savings').toBeGreaterThan(0);
+    const savings = (done.result as { estimated_monthly_savings?: unknown }).estimated_monthly_savings;
+    expect(savings, 'result.estimated_monthly_savings is a number').toEqual(expect.any(Number));
+    expect(savings, 'result.estimated_monthly_savings').toBeGreaterThan(0);
     const messages = await api.get(`/api/threads/${thread.id}/messages`);
     expect(messages.status()).toBe(200);
     expect(((await messages.json()).messages as Message[]).map((m) => [m.role, m.content]), 'the thread has the request and the answer').toEqual([
