@@ -211,7 +211,7 @@ export function collectRun(input: CollectInput): RunData {
       const diagnosis = findDiagnosis(test.results, secrets);
       if (diagnosis) record.diagnosis = diagnosis;
     }
-    if (recordStatus === 'skipped') record.skipReason = skipReasonOf(test);
+    if (recordStatus === 'skipped') record.skipReason = redact(skipReasonOf(test), secrets);
     const existing = byKey.get(key);
     if (existing) {
       duplicates.add(key);

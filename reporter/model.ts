@@ -3,208 +3,17 @@
  * no environment, no disk. Every number in the document is computed here from the test records, so the text cannot
  * disagree with the run; templates only lay it out.
  */
-import { CATEGORIES, type Category } from '../fixtures/categories';
+import { buildBusiness } from './business';
+import { buildCategories, categoryLabels } from './categories';
 import { computeCounts } from './counts';
 import { compileRules, explain, type Cause, type CompiledRule } from './diagnosis';
-import { code, compressKeys, duration, fenced, formatRate, inline, isoDate, isoTime, percent, plural, rate } from './format';
+import { code, duration, fenced, formatRate, inline, isoDate, isoTime, percent, plural, rate } from './format';
 import { diffRuns, type TestChange } from './history';
-import type { Counts, HistoryEntry, RootCauseRule, RunData, RunStatus, TestRecord } from './types';
+import type { Counts, RootCauseRule, RunStatus, TestRecord } from './types';
+import type { CauseGroupView, CauseView, ChangeView, FailureView, FlakyView, LoopView, ModelInput, ReasonGroup, TrendRow, ViewModel } from './view';
 
-export interface ModelInput {
-  run: RunData;
-  iteration: number;
-  /** Earlier iterations, oldest first (not including this one). */
-  history: readonly HistoryEntry[];
-  rules: readonly RootCauseRule[] | readonly CompiledRule[];
-  /** Iterations shown in the trend, this one included. */
-  trendLength?: number;
-}
-
-export interface CategoryView {
-  key: string;
-  title: string;
-  project: string;
-  weight: string | null;
-  counts: Counts;
-  state: 'passing' | 'failing' | 'incomplete' | 'not-run';
-  passRate: string;
-  /** e.g. `✅ ALL PASSED (25/25)` */
-  status: string;
-  /** e.g. `1 passed, 3 failed, 27 skipped` */
-  breakdown: string;
-}
-
-export interface ProjectGroupView {
-  title: string;
-  /** e.g. `95/95 PASSED ✅` or `1 PASSED, 3 FAILED, 33 SKIPPED ❌` */
-  line: string;
-}
-
-export interface CauseView {
-  source: Cause['source'];
-  /** Where the explanation comes from, as shown to readers. */
-  sourceLabel: string;
-  title: string;
-  rootCause: string;
-  impact: string;
-  nextStep: string | null;
-  details: string | null;
-}
-
-export interface FailureView {
-  number: number;
-  title: string;
-  fullTitle: string;
-  project: string;
-  location: string;
-  errorLocation: string | null;
-  category: string;
-  weight: string | null;
-  timedOut: boolean;
-  error: string;
-  errorBlock: string;
-  errorFirstLine: string;
-  attempts: string;
-  cause: CauseView;
-  rerun: string | null;
-}
-
-export interface FlakyView {
-  title: string;
-  location: string;
-  category: string;
-  note: string;
-  error: string;
-  cause: string;
-}
-
-export interface ReasonGroup {
-  reason: string;
-  count: number;
-  tests: string;
-}
-
-export interface ChangeView {
-  label: string;
-  note: string;
-}
-
-export interface TrendRow {
-  iteration: number;
-  date: string;
-  status: string;
-  passing: string;
-  rate: string;
-  delta: string;
-  current: boolean;
-}
-
-export interface WeightView {
-  setting: string;
-  value: string;
-  categories: string;
-  state: 'protected' | 'at risk' | 'not verified';
-}
-
-export interface CauseGroupView {
-  number: number;
-  title: string;
-  count: number;
-  tests: string;
-  categories: string;
-  weights: string;
-  rootCause: string;
-  impact: string;
-  sourceLabel: string;
-}
-
-export interface LoopView {
-  maxReruns: number;
-  attempts: { attempt: number; scope: string; status: string; ran: number; passed: number; failed: number; duration: string }[];
-  persistent: ChangeView[];
-  flakyOnRerun: ChangeView[];
-  summary: string;
-}
-
-export interface ViewModel {
-  iteration: number;
-  status: RunStatus;
-  statusLabel: string;
-  interrupted: boolean;
-  interruptedNote: string | null;
-  header: { date: string; startTime: string; endTime: string; duration: string; environment: string; target: string };
-  counts: Counts;
-  stats: { passedPct: string; failedPct: string; flakyPct: string; successRate: string };
-  footer: string;
-  categories: CategoryView[];
-  categoriesNotInRun: string | null;
-  projectGroups: ProjectGroupView[];
-  passingSuites: CategoryView[];
-  passingSuiteTests: number;
-  failures: FailureView[];
-  flaky: FlakyView[];
-  skipped: ReasonGroup[];
-  didNotRun: ReasonGroup[];
-  interruptedTests: ChangeView[];
-  runErrors: string[];
-  changes: {
-    previousIteration: number | null;
-    summary: string;
-    newlyFailing: ChangeView[];
-    fixed: ChangeView[];
-    stillFailing: ChangeView[];
-    flaky: ChangeView[];
-    notReverified: ChangeView[];
-  };
-  trend: { line: string; rows: TrendRow[] };
-  business: {
-    /** e.g. `$295K MRR (P1–P6 all passing)`, or `none` */
-    protected: string;
-    atRisk: string;
-    unverified: string | null;
-    unweighted: string | null;
-    items: WeightView[];
-  };
-  criticalFailures: CauseGroupView[];
-  nextSteps: string[];
-  loop: LoopView | null;
-  duplicatesNote: string | null;
-}
-
-interface Group {
-  key: string;
-  title: string;
-  project: string;
-  order: number;
-  weightSetting?: string;
-  tests: TestRecord[];
-}
-
-const PROJECT_TITLES: Record<Category['project'], string> = {
-  priority: 'Priority Tests (P1–P6)',
-  core: 'Core Staging Tests (1–10)',
-  'agent-execution': 'Real Agent Execution',
-  connectivity: 'Connectivity Validation',
-  auth: 'Auth & Security',
-};
-
-/** `P1–P6, Real Agent Execution`; a whole project's categories by the project's title. */
-function categoryLabels(cats: Category[]): string {
-  const unique = [...new Map(cats.map((c) => [c.key, c])).values()];
-  const labels: string[] = [];
-  const pKeys = unique.filter((c) => /^P\d$/.test(c.key)).map((c) => c.key);
-  if (pKeys.length === 1) labels.push(unique.find((c) => c.key === pKeys[0])!.title);
-  else if (pKeys.length) labels.push(compressKeys(pKeys));
-  const rest = unique.filter((c) => !/^P\d$/.test(c.key));
-  const byProject = new Map<string, Category[]>();
-  for (const c of rest) byProject.set(c.project, [...(byProject.get(c.project) ?? []), c]);
-  for (const [project, list] of byProject) {
-    const all = CATEGORIES.filter((c) => c.project === project);
-    if (list.length === all.length && all.length > 1) labels.push(PROJECT_TITLES[project as Category['project']]);
-    else labels.push(...list.map((c) => c.title));
-  }
-  return labels.join(', ');
-}
+export type { CategoryView, CauseGroupView, CauseView, ChangeView, FailureView, FlakyView, LoopView, ModelInput, ProjectGroupView, ReasonGroup, TrendRow, ViewModel, WeightView } from './view';
+export { parseAmount, sumWeights } from './business';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
   passed: '✅ PASSED',
@@ -219,95 +28,9 @@ const SOURCE_LABELS: Record<Cause['source'], string> = {
   none: 'not diagnosed',
 };
 
-const categoryIndex = new Map(CATEGORIES.map((c, i) => [c.title, { category: c, order: i }]));
-
-function groupOf(test: TestRecord, setupProjects: ReadonlySet<string>): Omit<Group, 'tests'> {
-  const known = test.describe !== undefined ? categoryIndex.get(test.describe) : undefined;
-  if (known) {
-    return { key: known.category.key, title: known.category.title, project: known.category.project, order: known.order, weightSetting: known.category.weightSetting };
-  }
-  const title = test.describe ?? (setupProjects.has(test.project) ? `Setup (project "${test.project}")` : `${test.project || 'default'} (no category)`);
-  return { key: `other:${title}`, title, project: test.project, order: CATEGORIES.length };
-}
-
 function label(test: TestRecord, multiProject: boolean): string {
   const where = code(`${test.file}:${test.line}`);
   return `**${inline(test.title)}** — ${where}${multiProject ? ` [${inline(test.project)}]` : ''}`;
-}
-
-function categoryState(c: Counts): CategoryView['state'] {
-  if (c.failed > 0) return 'failing';
-  if (c.ran === 0) return 'not-run';
-  if (c.didNotRun > 0 || c.interrupted > 0) return 'incomplete';
-  return 'passing';
-}
-
-function breakdown(c: Counts): string {
-  const parts = [`${c.passed} passed`];
-  if (c.flaky) parts.push(`${c.flaky} flaky`);
-  if (c.failed) parts.push(`${c.failed} failed`);
-  if (c.skipped) parts.push(`${c.skipped} skipped`);
-  if (c.interrupted) parts.push(`${c.interrupted} interrupted`);
-  if (c.didNotRun) parts.push(`${c.didNotRun} did not run`);
-  return parts.join(', ');
-}
-
-function categoryStatus(c: Counts, state: CategoryView['state']): string {
-  const extras: string[] = [];
-  if (c.flaky) extras.push(`${c.flaky} flaky`);
-  if (c.skipped) extras.push(`${c.skipped} skipped`);
-  if (c.interrupted) extras.push(`${c.interrupted} interrupted`);
-  if (c.didNotRun) extras.push(`${c.didNotRun} did not run`);
-  const tail = extras.length ? `; ${extras.join(', ')}` : '';
-  switch (state) {
-    case 'failing':
-      return `❌ ${c.failed} FAILED (${c.passing}/${c.ran} passed${tail})`;
-    case 'passing':
-      return `✅ ALL PASSED (${c.passing}/${c.ran}${tail})`;
-    case 'incomplete':
-      return `⚠️ INCOMPLETE (${c.passing}/${c.ran} passed${tail})`;
-    case 'not-run':
-      return `⏭️ NOT RUN (${extras.join(', ') || 'no tests'})`;
-  }
-}
-
-interface Amount {
-  prefix: string;
-  value: number;
-  unit: string;
-}
-
-/** `$120K MRR` -> { prefix: '$', value: 120000, unit: 'MRR' }; undefined when the text is not an amount. */
-export function parseAmount(text: string): Amount | undefined {
-  const m = /^\s*([$€£]?)\s*(\d+(?:[.,]\d+)?)\s*([KkMmBb]?)\+?\s*(.*?)\s*$/.exec(text);
-  if (!m) return undefined;
-  const mult = { '': 1, k: 1e3, m: 1e6, b: 1e9 }[m[3].toLowerCase()] ?? 1;
-  return { prefix: m[1], value: Number(m[2].replace(',', '.')) * mult, unit: m[4] };
-}
-
-function formatAmount(a: Amount): string {
-  const scaled = (n: number, s: string) => `${Number(n.toFixed(1))}${s}`;
-  const v = a.value >= 1e9 ? scaled(a.value / 1e9, 'B') : a.value >= 1e6 ? scaled(a.value / 1e6, 'M') : a.value >= 1e3 ? scaled(a.value / 1e3, 'K') : String(a.value);
-  return `${a.prefix}${v}${a.unit ? ` ${a.unit}` : ''}`;
-}
-
-/** Sums weights per currency and unit (`$295K MRR + $500K ARR`); text that is not an amount is listed as is. */
-export function sumWeights(values: string[]): string {
-  if (!values.length) return 'none';
-  const sums = new Map<string, Amount>();
-  const other: string[] = [];
-  for (const v of values) {
-    const a = parseAmount(v);
-    if (!a) {
-      other.push(v);
-      continue;
-    }
-    const k = `${a.prefix}|${a.unit}`;
-    const s = sums.get(k);
-    if (s) s.value += a.value;
-    else sums.set(k, { ...a });
-  }
-  return [...[...sums.values()].map(formatAmount), ...other].join(' + ');
 }
 
 function causeView(cause: Cause): CauseView {
@@ -366,61 +89,9 @@ export function buildViewModel(input: ModelInput): ViewModel {
   const tests = run.tests;
   const counts = computeCounts(tests);
   const multiProject = new Set(tests.map((t) => t.project)).size > 1;
-  const setupProjects = new Set(run.setupProjects ?? []);
 
-  // --- categories ------------------------------------------------------------------------------------------
-  const groups = new Map<string, Group>();
-  const groupKeyOf = new Map<TestRecord, Group>();
-  for (const t of tests) {
-    const g0 = groupOf(t, setupProjects);
-    let g = groups.get(g0.key);
-    if (!g) {
-      g = { ...g0, tests: [] };
-      groups.set(g.key, g);
-    }
-    g.tests.push(t);
-    groupKeyOf.set(t, g);
-  }
-  const orderedGroups = [...groups.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+  const { groupOfTest: groupKeyOf, categories, viewByKey, projectGroups, notInRun } = buildCategories(run);
   const weightOf = (setting?: string) => (setting ? (run.weights[setting] ?? null) : null);
-  const categories: CategoryView[] = orderedGroups.map((g) => {
-    const c = computeCounts(g.tests);
-    const state = categoryState(c);
-    return {
-      key: g.key,
-      title: g.title,
-      project: g.project,
-      weight: weightOf(g.weightSetting),
-      counts: c,
-      state,
-      passRate: percent(c.passing, c.ran),
-      status: categoryStatus(c, state),
-      breakdown: breakdown(c),
-    };
-  });
-  const viewByKey = new Map(categories.map((c) => [c.key, c]));
-  const notInRun = CATEGORIES.filter((c) => !groups.has(c.key));
-
-  const projectGroups: ProjectGroupView[] = [];
-  const byProject = new Map<string, TestRecord[]>();
-  const projectTitle = new Map<string, string>();
-  for (const g of orderedGroups) {
-    const known = g.order < CATEGORIES.length;
-    const pk = known ? `known:${g.project}` : `other:${g.title}`;
-    projectTitle.set(pk, known ? PROJECT_TITLES[g.project as Category['project']] : g.title);
-    byProject.set(pk, [...(byProject.get(pk) ?? []), ...g.tests]);
-  }
-  for (const [pk, list] of byProject) {
-    const c = computeCounts(list);
-    const state = categoryState(c);
-    const icon = { passing: '✅', failing: '❌', incomplete: '⚠️', 'not-run': '⏭️' }[state];
-    const line =
-      c.failed === 0 && c.flaky === 0 && c.skipped === 0 && c.didNotRun === 0 && c.interrupted === 0
-        ? `${c.passing}/${c.ran} PASSED ${icon}`
-        : `${breakdown(c).toUpperCase()} ${icon}`;
-    projectGroups.push({ title: projectTitle.get(pk)!, line });
-  }
-
   const passingSuites = categories.filter((c) => c.state === 'passing');
 
   // --- failures -----------------------------------------------------------------------------------------------
@@ -534,51 +205,7 @@ export function buildViewModel(input: ModelInput): ViewModel {
   pushRow(iteration, run.startTime, run.status, counts, currentRate, true);
   const trend = { line: trendRows.map((r) => `#${r.iteration} ${r.rate}`).join(' → '), rows: trendRows };
 
-  // --- business impact -----------------------------------------------------------------------------------------
-  const bySetting = new Map<string, Category[]>();
-  for (const c of CATEGORIES) if (c.weightSetting) bySetting.set(c.weightSetting, [...(bySetting.get(c.weightSetting) ?? []), c]);
-  const business: ViewModel['business'] = { protected: 'none', atRisk: 'none', unverified: null, unweighted: null, items: [] };
-  const protectedItems: { cats: Category[]; value: string }[] = [];
-  const atRiskItems: string[] = [];
-  const atRiskValues: string[] = [];
-  const unverifiedByNote = new Map<string, { cats: Category[]; values: string[] }>();
-  for (const [setting, cats] of bySetting) {
-    const value = run.weights[setting];
-    if (!value) continue;
-    const views = cats.map((c) => viewByKey.get(c.key));
-    const name = categoryLabels(cats);
-    const failing = views.filter((v): v is CategoryView => !!v && v.state === 'failing');
-    if (failing.length) {
-      const n = failing.reduce((s, v) => s + v.counts.failed, 0);
-      atRiskItems.push(`${name} ${value}: ${plural(n, 'failing test')}${cats.length > 1 ? ` in ${failing.map((v) => v.title).join(', ')}` : ''}`);
-      atRiskValues.push(value);
-      business.items.push({ setting, value, categories: name, state: 'at risk' });
-    } else if (views.every((v) => v?.state === 'passing')) {
-      protectedItems.push({ cats, value });
-      business.items.push({ setting, value, categories: name, state: 'protected' });
-    } else {
-      const missing = cats.filter((c) => !viewByKey.get(c.key));
-      const notes: string[] = [];
-      if (missing.length) notes.push(missing.length === cats.length ? 'not in this run' : `${categoryLabels(missing)} not in this run`);
-      for (const v of views) if (v && v.state !== 'passing') notes.push(`${v.title} ${v.state === 'not-run' ? 'had no test run' : 'incomplete'}`);
-      const note = notes.join('; ');
-      const entry = unverifiedByNote.get(note) ?? { cats: [], values: [] };
-      entry.cats.push(...cats);
-      entry.values.push(value);
-      unverifiedByNote.set(note, entry);
-      business.items.push({ setting, value, categories: name, state: 'not verified' });
-    }
-  }
-  if (protectedItems.length) {
-    const cats = protectedItems.flatMap((p) => p.cats);
-    business.protected = `${sumWeights(protectedItems.map((p) => p.value))} (${categoryLabels(cats)} ${cats.length > 1 ? 'all ' : ''}passing)`;
-  }
-  if (atRiskItems.length) business.atRisk = `${sumWeights(atRiskValues)} (${atRiskItems.join('; ')})`;
-  if (unverifiedByNote.size) {
-    business.unverified = [...unverifiedByNote.entries()].map(([note, e]) => `${sumWeights(e.values)} (${categoryLabels(e.cats)}: ${note})`).join('; ');
-  }
-  const unweighted = categories.filter((c) => !c.weight);
-  business.unweighted = unweighted.length ? unweighted.map((c) => `${c.title} (${c.state === 'failing' ? `${c.counts.failed} failing` : c.state.replace('-', ' ')})`).join(', ') : null;
+  const business = buildBusiness(run, categories, viewByKey);
 
   // --- critical failures and next steps --------------------------------------------------------------------------
   const causeGroups = new Map<string, { cause: Cause; tests: TestRecord[] }>();
