@@ -185,7 +185,7 @@ export function terminalSummary(outcome: WriteOutcome, cwd = process.cwd()): str
     for (const f of shown) lines.push(`  ✘ ${f.location.replace(/`/g, '')} ${f.title} — ${f.cause.title}`);
     if (model.failures.length > shown.length) lines.push(`  … and ${model.failures.length - shown.length} more failures`);
     if (model.changes.previousIteration !== null) lines.push(`  ${model.changes.summary}`);
-    if (model.loop) lines.push(`  Re-runs: ${model.loop.summary}`);
+    if (model.loop && model.loop.attempts.length > 1) lines.push(`  Re-runs: ${model.loop.summary}`);
   }
   if (outcome.renderError) lines.push(`  Template error (fallback summary written): ${outcome.renderError.split('\n')[0]}`);
   lines.push(`  Summary: ${rel(outcome.markdownPath)} (results: ${rel(outcome.jsonPath)})`);
