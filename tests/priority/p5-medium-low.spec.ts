@@ -108,13 +108,13 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     const later = [`follow-up one ${randomUUID()}`, `follow-up two ${randomUUID()}`];
     for (const m of later) await user.postMessage(thread.id, m);
     const exported = await user.messages(thread.id, 'limit=100');
-    expect(exported.total).toBe(4);
-    expect(exported.messages.map((m) => [m.role, m.content])).toEqual([
+    expect(exported.messages.map((m) => [m.role, m.content]), 'the thread holds the request, the answer, then the later messages').toEqual([
       ['user', text],
       ['assistant', lastFrame(frames).final_response],
       ['user', later[0]],
       ['user', later[1]],
     ]);
+    expect(exported.total).toBe(4);
   });
 
   test('test_077_bulk_message_import', { annotation: { type: 'was', description: 'data_import' } }, async ({ user, api }) => {
