@@ -35,8 +35,9 @@ const embeddedUrl = process.env[EMBEDDED_URL_VAR]!;
 const projectNames = [...new Set(CATEGORIES.map((c) => c.project))];
 
 const reporters: ReporterDescription[] = [
-  process.env.CI ? ['list', { printSteps: false }] : ['list'],
+  ['list'],
   ['html', { open: 'never' }],
+  ['./reporter/iteration-reporter.ts'],
 ];
 
 export default defineConfig({

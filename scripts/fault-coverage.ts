@@ -1,0 +1,209 @@
+/**
+ * Fault coverage: runs the suites against the embedded server once per fault switch and checks that the switch is
+ * caught — at least one test fails, and every test whose catalog "catches" column names the regression fails.
+ *
+ *   npx tsx scripts/fault-coverage.ts [--faults a,b] [--targeted] [--write] [--concurrency N]
+ *
+ * --targeted   run only the tests expected to catch each fault (fast; what `npm test` does)
+ * --write      write the fault → failing tests table to docs/fault-coverage.md (a full run, not --targeted)
+ * Exit 1 when a fault is not caught as expected.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FAULTS } from '../server/index';
+
+const REPO = path.resolve(__dirname, '..');
+const CATALOG = path.resolve(REPO, '..', 'shared', 'suites.md');
+const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
+
+/**
+ * Which regressions of the catalog's "catches" column each fault switch is. A test is expected to catch a fault
+ * when its catches cell (or one of its comma-separated parts) is one of these names, or, where a catches name is
+ * ambiguous ("cross-user leak" is a REST ACL in P1 and event isolation in core 1.5), when its title is listed.
+ */
+export const FAULT_CATCHES: Record<string, string[]> = {
+  'alg-none-accepted': ['alg none'],
+  'expiry-ignored': ['expiry ignored'],
+  'refresh-accepted-as-access': ['type unchecked', 'lax header path'],
+  'issuer-unchecked': ['iss unchecked'],
+  'test-header-bypass': ['REST header bypass'],
+  'refresh-reusable': ['replay'],
+  'logout-not-revoking': ['no revocation', 'revoked works'],
+  'bypass-key-unchecked': ['open bypass'],
+  'route-unprotected': ['unprotected route', 'catalog, auth'],
+  'cors-reflect-any-origin': ['reflecting CORS', 'lax allow-list'],
+  'request-id-not-echoed': ['burst mix-up', 'no correlation'],
+  'nosniff-success-only': ['success-only headers'],
+  'thread-ownership-unchecked': ['thread ACL', 'message ACL', 'test_016_user_context_isolation_real'],
+  'threads-oldest-first': ['sort order'],
+  'force-failure-ignored': ['failure sticks', 'masked failure', 'breaker stuck', 'cross-user trip'],
+  'ws-subprotocol-auth-broken': ['forged token', 'socket dropped', 'per-transport bugs'],
+  'ticket-reusable': ['ticket replay'],
+  'ws-query-token-accepted': ['extra transport'],
+  'ws-demo-fallback': ['open upgrade', 'demo fallback'],
+  'welcome-user-id-truncated': ['no welcome'],
+  'agent-thinking-dropped': ['event dropped', 'step counter'],
+  'thinking-after-tools': ['phase order'],
+  'tool-completed-renamed': ['renamed events', 'tool pairing', 'tools skipped'],
+  'data-not-mirrored': ['missing fields', 'envelope', 'context lost'],
+  'chunks-mismatch': ['chunks ≠ answer'],
+  'cross-user-event-leak': ['event leak', 'isolation', '1.5 test_concurrent_websocket_real'],
+  'recovery-not-delivered': ['disconnect loss', 'recovery unlogged'],
+  'heartbeat-never-sent': ['no liveness'],
+  'connection-limit-unenforced': ['no per-user cap', 'slot leak'],
+  'oversized-frames-accepted': ['unbounded frames', 'session poisoned'],
+  'stop-ignored': ['stop ignored'],
+  'supervisor-skips-data': ['delegation order', 'sub-agent skipped', 'delegation', 'no delegation'],
+  'assistant-message-not-saved': ['not persisted', 'run not in thread'],
+  'short-answers': ['slow, shallow', 'no value', 'no usable output', 'hollow agent'],
+  'savings-missing': ['no savings', 'subject routing'],
+  'slow-health': ['slow health'],
+};
+
+/** Settings that shorten waits without weakening a check against the embedded server (no network latency). */
+const FAST_ENV = { AGENT_STEP_DELAY_MS: '1', QUIET_MS: '1000', RUN_DELAY_MS: '400', THROUGHPUT_WINDOW_S: '2', HEARTBEAT_INTERVAL: '1' };
+
+interface CatalogTest {
+  project: string;
+  title: string;
+  catches: string;
+}
+
+/** The catalog's tests: project (from the section), title (id_name without "(was …)"/"(S)"), catches. */
+export function readCatalog(file = CATALOG): CatalogTest[] {
+  const tests: CatalogTest[] = [];
+  let project = '';
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const section = /^## (.*)/.exec(line)?.[1] ?? '';
+    if (section) project = /project `([a-z-]+)`/.exec(section)?.[1] ?? (/^Staging core/.test(section) ? 'core' : project);
+    const row = /^\| ((?:\d+\.\d+ )?test_[^|]*?) \|.*\| ([^|]*) \|$/.exec(line);
+    if (row) tests.push({ project, title: row[1].replace(/ \((was [^)]*|S)\)/g, '').trim(), catches: row[2].trim() });
+  }
+  return tests;
+}
+
+export function expectedCatchers(fault: string, catalog: CatalogTest[]): CatalogTest[] {
+  const names = FAULT_CATCHES[fault] ?? [];
+  return catalog.filter((t) => names.includes(t.title) || names.includes(t.catches) || t.catches.split(/,\s*/).some((part) => names.includes(part)));
+}
+
+export interface FaultResult {
+  fault: string;
+  expected: string[];
+  failing: string[];
+  missed: string[];
+  ran: number;
+  ms: number;
+  caught: boolean;
+}
+
+const key = (t: { project: string; title: string }) => `${t.project} › ${t.title}`;
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Runs the suites (or only `only`) with `fault` switched on; returns failing tests as "project › title". */
+async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ failing: string[]; ran: number; ms: number }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), `fault-${fault}-`));
+  const args = [PLAYWRIGHT_CLI, 'test', '--reporter=json', `--output=${path.join(root, 'results')}`, '--retries=0'];
+  if (only) {
+    args.push(...[...new Set(only.map((t) => t.project))].map((p) => `--project=${p}`));
+    args.push('--grep', only.map((t) => `${escape(t.title)}$`).join('|'));
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, ...FAST_ENV, STAGING_FAULTS: fault, NO_COLOR: '1', ITERATION_REPORTER_OUTPUT_DIR: path.join(root, 'reports') };
+  for (const name of ['STAGING_BASE_URL', 'STAGING_AUTH_URL', 'STAGING_WS_URL', 'HARNESS_EMBEDDED_URL', 'JWT_SECRET_KEY', 'E2E_OAUTH_SIMULATION_KEY']) delete env[name];
+  const start = performance.now();
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => (out.trim().startsWith('{') ? resolve(out) : reject(new Error(`${fault}: no JSON report. ${err.slice(0, 500)}`))));
+  });
+  rmSync(root, { recursive: true, force: true });
+  const report = JSON.parse(stdout) as { suites: Suite[] };
+  const failing: string[] = [];
+  let ran = 0;
+  const visit = (suite: Suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        if (t.projectName === 'setup') continue;
+        ran += 1;
+        if (t.results.some((r) => r.status === 'failed' || r.status === 'timedOut')) failing.push(`${t.projectName} › ${spec.title}`);
+      }
+    }
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report.suites) visit(suite);
+  return { failing, ran, ms: performance.now() - start };
+}
+
+interface Suite {
+  specs?: { title: string; tests: { projectName: string; results: { status: string }[] }[] }[];
+  suites?: Suite[];
+}
+
+export async function faultCoverage(options: { faults?: string[]; targeted?: boolean; concurrency?: number; log?: (line: string) => void }): Promise<FaultResult[]> {
+  const catalog = readCatalog();
+  const faults = options.faults ?? FAULTS.map((f) => f.name);
+  const queue = [...faults];
+  const results: FaultResult[] = [];
+  const worker = async () => {
+    for (let fault = queue.shift(); fault; fault = queue.shift()) {
+      const expected = expectedCatchers(fault, catalog);
+      const run = await runWithFault(fault, options.targeted ? expected : undefined);
+      const missed = expected.map(key).filter((k) => !run.failing.includes(k));
+      const result = { fault, expected: expected.map(key), failing: run.failing, missed, ran: run.ran, ms: run.ms, caught: run.failing.length > 0 && missed.length === 0 && expected.length > 0 };
+      results.push(result);
+      options.log?.(`${result.caught ? 'caught ' : 'MISSED '} ${fault}: ${run.failing.length}/${run.ran} failing${missed.length ? `; expected but passed: ${missed.join(', ')}` : ''} (${Math.round(run.ms / 1000)} s)`);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+  return faults.map((f) => results.find((r) => r.fault === f)!);
+}
+
+export function renderCoverage(results: FaultResult[], meta: { date: string; totalMs: number }): string {
+  const clause = (name: string) => FAULTS.find((f) => f.name === name)?.clause ?? '';
+  const lines = [
+    '# Fault coverage',
+    '',
+    `Generated by \`npx tsx scripts/fault-coverage.ts --write\` on ${meta.date} (${Math.round(meta.totalMs / 60000)} min): the whole suite`,
+    'against the embedded server once per fault switch (docs/faults.md). **expected** = the tests whose catalog',
+    '"catches" column names the regression (scripts/fault-coverage.ts `FAULT_CATCHES`); all of them must fail.',
+    '**also failing** = other tests the fault breaks as a consequence.',
+    '',
+    `${results.filter((r) => r.caught).length} of ${results.length} switches caught.`,
+    '',
+    '| fault | clause | expected (all fail) | also failing | caught |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const also = r.failing.filter((f) => !r.expected.includes(f));
+    lines.push(
+      `| \`${r.fault}\` | ${clause(r.fault).replace(/\|/g, '\\|')} | ${r.expected.map((e) => (r.missed.includes(e) ? `~~${e}~~` : e)).join('<br>')} | ${also.join('<br>') || '–'} | ${r.caught ? 'yes' : '**no**'} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (require.main === module) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const write = process.argv.includes('--write');
+  const start = performance.now();
+  void faultCoverage({
+    faults: arg('--faults')?.split(','),
+    targeted: process.argv.includes('--targeted') && !write,
+    concurrency: Number(arg('--concurrency') ?? 2),
+    log: (line) => process.stdout.write(`${line}\n`),
+  }).then((results) => {
+    if (write) writeFileSync(path.join(REPO, 'docs', 'fault-coverage.md'), renderCoverage(results, { date: new Date().toISOString().slice(0, 10), totalMs: performance.now() - start }));
+    const missed = results.filter((r) => !r.caught);
+    process.stdout.write(`${results.length - missed.length} of ${results.length} fault switches caught\n`);
+    process.exit(missed.length ? 1 : 0);
+  });
+}
