@@ -9,10 +9,11 @@
  * Exit 1 when a fault is not caught as expected.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FAULTS } from '../server/index';
+import { randomBytes } from 'node:crypto';
+import { FAULTS, startServer } from '../server/index';
 
 const REPO = path.resolve(__dirname, '..');
 const CATALOG = path.resolve(REPO, '..', 'shared', 'suites.md');
@@ -62,8 +63,8 @@ export const FAULT_CATCHES: Record<string, string[]> = {
   'slow-health': ['slow health'],
 };
 
-/** Settings that shorten waits without weakening a check against the embedded server (no network latency). */
-const FAST_ENV = { AGENT_STEP_DELAY_MS: '1', QUIET_MS: '1000', RUN_DELAY_MS: '400', THROUGHPUT_WINDOW_S: '2', HEARTBEAT_INTERVAL: '1' };
+/** Harness settings that shorten waits without weakening a check against a local server (no network latency). */
+const FAST_ENV = { QUIET_MS: '1000', RUN_DELAY_MS: '400', THROUGHPUT_WINDOW_S: '2' };
 
 interface CatalogTest {
   project: string;
@@ -94,6 +95,8 @@ export interface FaultResult {
   expected: string[];
   failing: string[];
   missed: string[];
+  /** Targeted runs: failing tests the iteration summary does not name (empty when it names them all). */
+  unnamed: string[];
   ran: number;
   ms: number;
   caught: boolean;
@@ -103,15 +106,30 @@ const key = (t: { project: string; title: string }) => `${t.project} › ${t.tit
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs the suites (or only `only`) with `fault` switched on; returns failing tests as "project › title". */
-async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ failing: string[]; ran: number; ms: number }> {
+async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ failing: string[]; ran: number; ms: number; summary: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), `fault-${fault}-`));
-  const args = [PLAYWRIGHT_CLI, 'test', '--reporter=json', `--output=${path.join(root, 'results')}`, '--retries=0'];
+  const reporter = only ? 'json,./reporter/iteration-reporter.ts' : 'json';
+  const args = [PLAYWRIGHT_CLI, 'test', `--reporter=${reporter}`, `--output=${path.join(root, 'results')}`, '--retries=0'];
   if (only) {
     args.push(...[...new Set(only.map((t) => t.project))].map((p) => `--project=${p}`));
     args.push('--grep', only.map((t) => `${escape(t.title)}$`).join('|'));
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, ...FAST_ENV, STAGING_FAULTS: fault, NO_COLOR: '1', ITERATION_REPORTER_OUTPUT_DIR: path.join(root, 'reports') };
-  for (const name of ['STAGING_BASE_URL', 'STAGING_AUTH_URL', 'STAGING_WS_URL', 'HARNESS_EMBEDDED_URL', 'JWT_SECRET_KEY', 'E2E_OAUTH_SIMULATION_KEY']) delete env[name];
+  if (only) args.push(`--workers=${Math.min(4, only.length)}`);
+  // The embedded server, started here with the fault instead of by playwright.config.ts: one process less per run.
+  const secret = randomBytes(32).toString('base64url');
+  const bypassKey = randomBytes(16).toString('base64url');
+  const server = await startServer({ port: 0, jwtSecret: secret, bypassKey, faults: [fault], agentStepDelayMs: 1, heartbeatIntervalS: 1 });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...FAST_ENV,
+    STAGING_BASE_URL: server.url,
+    JWT_SECRET_KEY: secret,
+    E2E_OAUTH_SIMULATION_KEY: bypassKey,
+    STAGING_CORS_ORIGIN: 'http://localhost:3000',
+    NO_COLOR: '1',
+    ITERATION_REPORTER_OUTPUT_DIR: path.join(root, 'reports'),
+  };
+  for (const name of ['STAGING_AUTH_URL', 'STAGING_WS_URL', 'HARNESS_EMBEDDED_URL', 'STAGING_FAULTS']) delete env[name];
   const start = performance.now();
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,7 +139,10 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', () => (out.trim().startsWith('{') ? resolve(out) : reject(new Error(`${fault}: no JSON report. ${err.slice(0, 500)}`))));
-  });
+  }).finally(() => server.close());
+  const reports = path.join(root, 'reports');
+  const markdown = existsSync(reports) ? readdirSync(reports).find((f) => f.endsWith('.md')) : undefined;
+  const summary = markdown ? readFileSync(path.join(reports, markdown), 'utf8') : '';
   rmSync(root, { recursive: true, force: true });
   const report = JSON.parse(stdout) as { suites: Suite[] };
   const failing: string[] = [];
@@ -137,7 +158,7 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
     for (const child of suite.suites ?? []) visit(child);
   };
   for (const suite of report.suites) visit(suite);
-  return { failing, ran, ms: performance.now() - start };
+  return { failing, ran, ms: performance.now() - start, summary };
 }
 
 interface Suite {
@@ -155,7 +176,8 @@ export async function faultCoverage(options: { faults?: string[]; targeted?: boo
       const expected = expectedCatchers(fault, catalog);
       const run = await runWithFault(fault, options.targeted ? expected : undefined);
       const missed = expected.map(key).filter((k) => !run.failing.includes(k));
-      const result = { fault, expected: expected.map(key), failing: run.failing, missed, ran: run.ran, ms: run.ms, caught: run.failing.length > 0 && missed.length === 0 && expected.length > 0 };
+      const unnamed = options.targeted ? run.failing.filter((k) => !run.summary.includes(k.split(' › ')[1])) : [];
+      const result = { fault, expected: expected.map(key), failing: run.failing, missed, unnamed, ran: run.ran, ms: run.ms, caught: run.failing.length > 0 && missed.length === 0 && expected.length > 0 };
       results.push(result);
       options.log?.(`${result.caught ? 'caught ' : 'MISSED '} ${fault}: ${run.failing.length}/${run.ran} failing${missed.length ? `; expected but passed: ${missed.join(', ')}` : ''} (${Math.round(run.ms / 1000)} s)`);
     }
