@@ -4,20 +4,16 @@
  * model, history and templates only ever read these shapes (so goldens and the benchmark need no Playwright).
  */
 
+import type { Diagnosis } from '../fixtures/diagnosis';
+
+/** What a fixture attaches to a failing test as `diagnosis` (application/json): the fixtures' definition. */
+export type { Diagnosis };
+
 /** How a test ended, after retries. Derived from `test.outcome()` exactly as Playwright's own summary does. */
 export type TestStatus = 'passed' | 'failed' | 'flaky' | 'skipped' | 'interrupted' | 'did-not-run';
 
 /** Playwright's `FullResult.status`. `interrupted` = Ctrl-C/SIGINT/SIGTERM, `timedout` = globalTimeout. */
 export type RunStatus = 'passed' | 'failed' | 'timedout' | 'interrupted';
-
-/** What a fixture attaches to a failing test as `diagnosis` (application/json). */
-export interface Diagnosis {
-  title: string;
-  rootCause: string;
-  impact: string;
-  nextStep?: string;
-  details?: Record<string, unknown>;
-}
 
 export interface AttemptRecord {
   /** 0 for the first attempt, then Playwright's retry number. */
