@@ -12,7 +12,6 @@ import {
   subprotocolFor,
   unsignedToken,
   expiredClaims,
-  probeConnection,
   ISO_UTC,
   type AgentResult,
   type Message,
@@ -61,52 +60,52 @@ test.describe('Auth & Security', () => {
     expect(decoded.access.claims.jti, 'access and refresh tokens have distinct jti').not.toBe(decoded.refresh.claims.jti);
   });
 
-  test('test_auth_02_alg_none_rejected', async ({ settings, user }) => {
+  test('test_auth_02_alg_none_rejected', async ({ settings, user, tryToken }) => {
     const token = unsignedToken(contractClaims(user, 'access', settings.environment));
-    await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with alg none, no signature" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with alg none, no signature" });
   });
 
-  test('test_auth_03_other_alg_rejected', async ({ settings, user }) => {
+  test('test_auth_03_other_alg_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken(contractClaims(user, 'access', settings.environment), settings.jwtSecret!, 'HS512');
-    await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed HS512 with the right secret" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed HS512 with the right secret" });
   });
 
-  test('test_auth_04_wrong_secret_rejected', async ({ settings, user }) => {
+  test('test_auth_04_wrong_secret_rejected', async ({ settings, user, tryToken }) => {
     const token = await signToken(contractClaims(user, 'access', settings.environment), randomSecret(48));
-    await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed with a random 48-char secret" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed with a random 48-char secret" });
   });
 
-  test('test_auth_05_expired_rejected', async ({ settings, user }) => {
+  test('test_auth_05_expired_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken(expiredClaims(user, settings.environment, EXPIRED_FOR_S), settings.jwtSecret!);
-    await expect(token).toBeRejectedEverywhere({ validateError: 'expired_token', what: `U's token expired ${EXPIRED_FOR_S} s ago` });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'expired_token', what: `U's token expired ${EXPIRED_FOR_S} s ago` });
   });
 
-  test('test_auth_06_wrong_issuer_rejected', async ({ settings, user }) => {
+  test('test_auth_06_wrong_issuer_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken({ ...contractClaims(user, 'access', settings.environment), iss: 'other-issuer' }, settings.jwtSecret!);
     // Contract §2: validate reports a wrong iss as invalid_token.
-    await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with iss other-issuer" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with iss other-issuer" });
   });
 
-  test('test_auth_07_wrong_audience_rejected', async ({ settings, user }) => {
+  test('test_auth_07_wrong_audience_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken({ ...contractClaims(user, 'access', settings.environment), aud: 'other-platform' }, settings.jwtSecret!);
-    await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with aud other-platform" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with aud other-platform" });
   });
 
-  test('test_auth_08_missing_claims_rejected', async ({ settings, user }) => {
+  test('test_auth_08_missing_claims_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     for (const claim of ['sub', 'iat', 'exp', 'jti'] as const) {
       const { [claim]: _dropped, ...claims } = contractClaims(user, 'access', settings.environment);
       const token = await signToken(claims, settings.jwtSecret!);
-      await expect(token).toBeRejectedEverywhere({ validateError: 'invalid_token', what: `U's claims without ${claim}` });
+      expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: `U's claims without ${claim}` });
     }
   });
 
-  test('test_auth_09_refresh_not_access', async ({ user }) => {
-    await expect(user.refreshToken).toBeRejectedEverywhere({ validateError: 'wrong_token_type', what: "U's refresh token used as access token" });
+  test('test_auth_09_refresh_not_access', async ({ user, tryToken }) => {
+    expect(await tryToken(user.refreshToken)).toBeRejectedEverywhere({ validateError: 'wrong_token_type', what: "U's refresh token used as access token" });
   });
 
   test('test_auth_10_refresh_single_use', async ({ request, settings, users, user }) => {
@@ -130,12 +129,12 @@ test.describe('Auth & Security', () => {
     await expect(await request.post(url, { data: {} }), 'refresh with {}').toBeContractError(422);
   });
 
-  test('test_auth_12_logout_revocation', async ({ request, settings, user }) => {
+  test('test_auth_12_logout_revocation', async ({ request, settings, user, tryToken }) => {
     const bearer = { Authorization: `Bearer ${user.accessToken}` };
     const logout = await request.post(`${settings.authUrl}/auth/logout`, { headers: bearer });
     expect(logout.status(), 'logout').toBe(200);
     expect(await logout.json()).toEqual({ status: 'success' });
-    await expect(user.accessToken).toBeRejectedEverywhere({ validateError: 'revoked_token', what: "U's logged-out access token" });
+    expect(await tryToken(user.accessToken)).toBeRejectedEverywhere({ validateError: 'revoked_token', what: "U's logged-out access token" });
     await expect(await request.get(`${settings.authUrl}/auth/me`, { headers: bearer }), '/auth/me with the logged-out token').toBeContractError(401);
     await expect(await request.post(`${settings.authUrl}/auth/logout`, { headers: bearer }), 'logout again').toBeContractError(401);
   });
@@ -378,16 +377,16 @@ test.describe('Auth & Security', () => {
     expect(observed).toEqual(cases.map(({ what, status }) => ({ what, status, nosniff: 'nosniff', requestId: shapes.nonEmpty() })));
   });
 
-  test('test_auth_29_connection_limit', async ({ request, sockets, settings, user }) => {
+  test('test_auth_29_connection_limit', async ({ request, sockets, user }) => {
     const config = await request.get('/ws/config');
     expect(config.status()).toBe(200);
     const { websocket_config: ws } = await config.json();
     expect(ws).toMatchObject(shapes.wsConfig().websocket_config);
     const open = await Promise.all(Array.from({ length: ws.max_connections_per_user as number }, () => sockets.open(user)));
-    const extra = await probeConnection({ url: settings.wsUrl, headers: { Authorization: `Bearer ${user.accessToken}` }, waitMs: settings.wsHandshakeMs, label: 'over-limit' });
+    const extra = await sockets.upgrade({ user });
     expect(extra.status, `connection ${open.length + 1}: the upgrade is accepted`).toBe(101);
-    expect(extra.frames[0], `connection ${open.length + 1}: first frame`).toBeErrorFrame('CONNECTION_LIMIT');
-    expect(extra.serverClose, `connection ${open.length + 1}: closed by the server`).toMatchObject({ code: 1008 });
+    expect(extra.frames?.[0], `connection ${open.length + 1}: first frame`).toBeErrorFrame('CONNECTION_LIMIT');
+    expect(extra.close, `connection ${open.length + 1}: closed by the server`).toMatchObject({ code: 1008 });
     for (const socket of open) await expect(socket).toAnswerPing();
   });
 

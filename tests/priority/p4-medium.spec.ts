@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, percentile, timed, uniqueRequest, probeConnection, type Thread } from '../../fixtures';
+import { test, expect, shapes, percentile, timed, uniqueRequest, type Thread } from '../../fixtures';
 
 /** Counts fixed by the catalog rows (suites.md P4); thresholds come from settings. */
 const SAMPLES = 5;
@@ -172,17 +172,17 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
     await expect(await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify a normal request') } })).toBeAgentResult('triage');
   });
 
-  test('test_069_connection_slot_release', { annotation: { type: 'was', description: 'retry_backoff' } }, async ({ sockets, user, request, settings }) => {
+  test('test_069_connection_slot_release', { annotation: { type: 'was', description: 'retry_backoff' } }, async ({ sockets, user, request }) => {
     const config = await request.get('/ws/config');
     expect(config.status()).toBe(200);
     const { websocket_config: wsConfig } = await config.json();
     expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
     const limit = wsConfig.max_connections_per_user as number;
     const held = await Promise.all(Array.from({ length: limit }, () => sockets.open(user)));
-    const over = await probeConnection({ url: settings.wsUrl, headers: { Authorization: `Bearer ${user.accessToken}` }, waitMs: settings.wsHandshakeMs, label: `#${limit + 1}` });
+    const over = await sockets.upgrade({ user });
     expect(over.status, `connection #${limit + 1} is accepted`).toBe(101);
-    expect(over.frames[0], `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
-    expect(over.serverClose?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
+    expect(over.frames?.[0], `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
+    expect(over.close?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
     expect((await held[0].close(1000)).code).toBe(1000);
     const again = await sockets.open(user);
     await expect(again, 'the released slot is usable').toAnswerPing();
