@@ -1,7 +1,8 @@
 /**
  * Scans a run's artifacts for secrets: the configured JWT secret and bypass key, and any token-shaped string
- * (a JWT, a `jwt.<base64url>` subprotocol entry), inside files, zip archives (traces, blob reports) and the HTML
- * report's embedded data. Exits 1 listing every hit (by file and kind, never the value), 0 when clean.
+ * (a JWT, a `jwt.<base64url>` subprotocol entry, an embedded-server ticket id), inside files, zip archives (traces,
+ * blob reports), base64 attachment bodies of blob and JSON reports, and the HTML report's embedded data. Exits 1
+ * listing every hit (by file and kind, never the value), 0 when clean.
  *
  *   npx tsx scripts/scan-secrets.ts [paths...]    (default: playwright-report test-results blob-report reports)
  *
@@ -24,7 +25,12 @@ const SHAPES: { kind: string; pattern: RegExp }[] = [
   { kind: 'jwt.<base64url> subprotocol token', pattern: /jwt\.ZXlK[A-Za-z0-9_-]{8,}/ },
   // Tokens inside base64 text (attachments stored as base64 in reports): base64 of '{"alg"' / '"eyJ'.
   { kind: 'base64-encoded JWT', pattern: /ZXlKaGJHY2lPaU|ZXlKMGVYQWlPaU/ },
+  // Ticket ids of the embedded reference server (remote tickets are opaque: pass them as extra secrets).
+  { kind: 'ticket id', pattern: /\btkt_[0-9a-f]{32}\b/ },
 ];
+
+/** Base64 payloads inside JSON: blob reports' `"base64"` attachment bodies, the JSON reporter's `"body"`. */
+const BASE64_FIELD = /"(?:base64|body)"\s*:\s*"([A-Za-z0-9+/]{16,}={0,2})"/g;
 
 const EMBEDDED_REPORT = /playwrightReportBase64\s*=\s*"data:application\/zip;base64,([A-Za-z0-9+/=]+)"/;
 
@@ -41,10 +47,35 @@ function scanBuffer(where: string, data: Uint8Array, secrets: { kind: string; va
     return;
   }
   const text = Buffer.from(data).toString('utf8');
-  for (const { kind, value } of secrets) if (text.includes(value)) hits.push({ where, kind });
-  for (const { kind, pattern } of SHAPES) if (pattern.test(text)) hits.push({ where, kind });
+  scanString(where, text, secrets, hits);
   const embedded = EMBEDDED_REPORT.exec(text);
   if (embedded && depth < 4) scanBuffer(`${where}#embedded-report`, Buffer.from(embedded[1], 'base64'), secrets, hits, depth + 1);
+  if (depth < 4) {
+    for (const [, b64] of text.matchAll(BASE64_FIELD)) {
+      const decoded = Buffer.from(b64, 'base64');
+      // Only payloads that are really base64 (text fields that merely look like it decode to binary noise).
+      if (decoded.toString('base64').replace(/=+$/, '') === b64.replace(/=+$/, '')) scanBuffer(`${where}#base64`, decoded, secrets, hits, depth + 1);
+    }
+  }
+}
+
+function scanString(where: string, text: string, secrets: { kind: string; value: string }[], hits: SecretHit[]): void {
+  for (const { kind, value } of secrets) if (text.includes(value)) hits.push({ where, kind });
+  for (const { kind, pattern } of SHAPES) if (pattern.test(text)) hits.push({ where, kind });
+}
+
+function secretList(extraSecrets: string[], env: NodeJS.ProcessEnv): { kind: string; value: string }[] {
+  return [
+    ...environmentSecrets(env).map((value) => ({ kind: value === env.JWT_SECRET_KEY ? 'JWT_SECRET_KEY' : 'E2E_OAUTH_SIMULATION_KEY', value })),
+    ...extraSecrets.filter((v) => v.length >= 8).map((value) => ({ kind: 'captured token', value })),
+  ];
+}
+
+/** Scans text (a run's stdout and stderr) like a file; `where` names it in the hits. */
+export function scanText(where: string, text: string, extraSecrets: string[] = [], env: NodeJS.ProcessEnv = process.env): SecretHit[] {
+  const hits: SecretHit[] = [];
+  scanString(where, text, secretList(extraSecrets, env), hits);
+  return hits;
 }
 
 function walk(target: string, visit: (file: string) => void): void {
@@ -55,10 +86,7 @@ function walk(target: string, visit: (file: string) => void): void {
 
 /** Scans `paths` (files or directories) and returns every hit. */
 export function scanArtifacts(paths: string[], extraSecrets: string[] = [], env: NodeJS.ProcessEnv = process.env): SecretHit[] {
-  const secrets = [
-    ...environmentSecrets(env).map((value) => ({ kind: value === env.JWT_SECRET_KEY ? 'JWT_SECRET_KEY' : 'E2E_OAUTH_SIMULATION_KEY', value })),
-    ...extraSecrets.filter((v) => v.length >= 8).map((value) => ({ kind: 'captured token', value })),
-  ];
+  const secrets = secretList(extraSecrets, env);
   const hits: SecretHit[] = [];
   for (const target of paths) walk(target, (file) => scanBuffer(file, readFileSync(file), secrets, hits));
   return hits;
