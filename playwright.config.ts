@@ -21,6 +21,18 @@ if (noTarget && !process.env[EMBEDDED_URL_VAR]) {
   process.env.E2E_OAUTH_SIMULATION_KEY ||= randomBytes(24).toString('base64url');
 }
 
+/**
+ * `--reporter=...` on the command line replaces the list below (CI runs `--reporter=blob`). Playwright adds the
+ * reporter named in PW_TEST_REPORTER to whatever list is in effect, so the redactor stays in the run; the
+ * globalTeardown below sweeps traces too. selftest/ci proves a `--reporter=blob` run leaves nothing readable.
+ */
+const TRACE_REDACTOR = path.join(__dirname, 'reporter', 'trace-redactor.ts');
+const cliReporter = process.argv.findIndex((a) => a === '--reporter' || a.startsWith('--reporter='));
+if (cliReporter >= 0) {
+  const named = process.argv[cliReporter].includes('=') ? process.argv[cliReporter] : process.argv[cliReporter + 1] ?? '';
+  if (!named.includes('trace-redactor')) process.env.PW_TEST_REPORTER = TRACE_REDACTOR;
+}
+
 let settings: Settings;
 try {
   settings = loadSettings(process.env);
@@ -34,7 +46,10 @@ try {
 const embeddedUrl = process.env[EMBEDDED_URL_VAR]!;
 const projectNames = [...new Set(CATEGORIES.map((c) => c.project))];
 
+// The trace redactor comes first: it redacts step params, errors and output in place and rewrites each test's
+// trace.zip (tokens and keys out of headers and bodies) before any other reporter writes them.
 const reporters: ReporterDescription[] = [
+  [TRACE_REDACTOR],
   ['list'],
   ['html', { open: 'never' }],
   ['./reporter/iteration-reporter.ts'],
@@ -53,6 +68,8 @@ export default defineConfig({
   timeout: settings.runCompleteMs + 30_000,
   expect: { timeout: 5_000 },
   reporter: reporters,
+  // Runs before any reporter's onEnd, whatever --reporter says (`--reporter=blob` in CI drops the list above).
+  globalTeardown: './reporter/redact-traces.teardown.ts',
   use: {
     baseURL: settings.baseUrl,
     trace: settings.traceMode,
