@@ -83,10 +83,10 @@ export default defineConfig({
         stdout: 'ignore',
         stderr: 'pipe',
         gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+        // JWT_SECRET_KEY and E2E_OAUTH_SIMULATION_KEY reach the server through the environment it inherits (set
+        // above): anything in `env` here is part of the serialized config that blob and JSON reports write out.
         env: {
           PORT: new URL(embeddedUrl).port,
-          JWT_SECRET_KEY: settings.jwtSecret ?? '',
-          E2E_OAUTH_SIMULATION_KEY: settings.bypassKey ?? '',
           STAGING_ENVIRONMENT: settings.environment,
         },
       }
