@@ -18,28 +18,55 @@ export interface HarnessRun {
   /** stdout + stderr */
   output: string;
   ms: number;
-  /** The run's own directories. */
-  dirs: { root: string; results: string; report: string; reports: string };
+  /** The run's own directories (`blob` is where a blob reporter, if any, writes). */
+  dirs: RunDirs;
+}
+
+export interface RunDirs {
+  root: string;
+  results: string;
+  report: string;
+  reports: string;
+  blob: string;
+}
+
+/** Fresh directories for one child run under the system temp dir. */
+export function runDirs(): RunDirs {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'harness-run-'));
+  return { root, results: path.join(root, 'test-results'), report: path.join(root, 'playwright-report'), reports: path.join(root, 'reports'), blob: path.join(root, 'blob-report') };
 }
 
 const INHERITED_NOISE = /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|STAGING_FAULTS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$)/;
 
 /** `npx playwright test ...args` in the repo, with `env` on top of a clean copy of the parent's environment. */
 export function runHarness(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<HarnessRun> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'harness-run-'));
-  const dirs = { root, results: path.join(root, 'test-results'), report: path.join(root, 'playwright-report'), reports: path.join(root, 'reports') };
+  const dirs = runDirs();
+  return runPlaywright(['test', `--output=${dirs.results}`, ...args], dirs, env, timeoutMs);
+}
+
+/**
+ * `npx playwright merge-reports --config merge.config.ts <blobDir>` in the repo, writing the HTML report and the
+ * iteration summary into fresh directories of its own.
+ */
+export function mergeReports(blobDir: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<HarnessRun> {
+  const dirs = runDirs();
+  return runPlaywright(['merge-reports', '--config', 'merge.config.ts', blobDir], dirs, env, timeoutMs);
+}
+
+function runPlaywright(args: string[], dirs: RunDirs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HarnessRun> {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOISE.test(k)) base[k] = v;
   const childEnv = {
     ...base,
     NO_COLOR: '1',
     PLAYWRIGHT_HTML_OUTPUT_DIR: dirs.report,
+    PLAYWRIGHT_BLOB_OUTPUT_DIR: dirs.blob,
     ITERATION_REPORTER_OUTPUT_DIR: dirs.reports,
     ...env,
   };
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PLAYWRIGHT_CLI, 'test', `--output=${dirs.results}`, ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [PLAYWRIGHT_CLI, ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
