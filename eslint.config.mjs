@@ -12,8 +12,8 @@ export default tseslint.config(
     },
   },
   {
-    // The suites and the harness's own tests: rules that catch tests which cannot fail.
-    files: ['tests/**/*.ts', 'selftest/**/*.ts'],
+    // The suites, the harness's own tests and the benchmark specs: rules that catch tests which cannot fail.
+    files: ['tests/**/*.ts', 'selftest/**/*.ts', 'bench/**/*.spec.ts'],
     ...playwright.configs['flat/recommended'],
     rules: {
       ...playwright.configs['flat/recommended'].rules,
