@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { test, expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../../server/index';
 import { scanArtifacts, scanText } from '../../scripts/scan-secrets';
@@ -37,9 +38,17 @@ test.beforeAll(async () => {
   });
 });
 
+let kept = false;
+
+test.afterEach(() => {
+  // A failure keeps the run's directories for a look (the error names them); a green run leaves nothing behind.
+  kept ||= test.info().status !== test.info().expectedStatus;
+});
+
 test.afterAll(async () => {
   await proxy?.close();
   await target?.close();
+  if (run && !kept) rmSync(run.dirs.root, { recursive: true, force: true });
 });
 
 test('the traced run fails only test_002, and the proxy saw its credentials', () => {

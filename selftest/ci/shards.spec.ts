@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
@@ -41,6 +41,19 @@ test.beforeAll(async () => {
     shards.push(await runHarness([...P1, `--shard=${n}/${SHARDS}`, '--reporter=blob'], { ...env, PLAYWRIGHT_BLOB_OUTPUT_FILE: file }));
   }
   merged = await mergeReports(blobDir);
+});
+
+let kept = false;
+
+test.afterEach(() => {
+  // A failure keeps the runs' directories for a look; a green run leaves nothing behind.
+  kept ||= test.info().status !== test.info().expectedStatus;
+});
+
+test.afterAll(() => {
+  if (kept) return;
+  for (const run of [unsharded, ...(shards ?? []), merged]) if (run) rmSync(run.dirs.root, { recursive: true, force: true });
+  if (blobDir) rmSync(blobDir, { recursive: true, force: true });
 });
 
 function iteration(run: HarnessRun): IterationFile {
