@@ -59,9 +59,14 @@ function scanBuffer(where: string, data: Uint8Array, secrets: { kind: string; va
   }
 }
 
+/** Colour codes, raw or JSON-escaped: an error message's diff highlighting can split a token into pieces. */
+const ANSI = new RegExp(`(?:${String.fromCharCode(27)}|\\\\u001b)\\[[0-9;]*m`, 'gi');
+
 function scanString(where: string, text: string, secrets: { kind: string; value: string }[], hits: SecretHit[]): void {
-  for (const { kind, value } of secrets) if (text.includes(value)) hits.push({ where, kind });
-  for (const { kind, pattern } of SHAPES) if (pattern.test(text)) hits.push({ where, kind });
+  const plain = text.replace(ANSI, '');
+  const variants = plain === text ? [text] : [text, plain];
+  for (const { kind, value } of secrets) if (variants.some((t) => t.includes(value))) hits.push({ where, kind });
+  for (const { kind, pattern } of SHAPES) if (variants.some((t) => pattern.test(t))) hits.push({ where, kind });
 }
 
 function secretList(extraSecrets: string[], env: NodeJS.ProcessEnv): { kind: string; value: string }[] {
