@@ -72,12 +72,27 @@ function redactShapes(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Redacts one string: exact secrets, token shapes, credential fields, parameters and header lines. */
-export function redactTraceText(text: string, secrets: readonly string[] = []): string {
-  if (text.length < 8) return text;
+/** Terminal colour codes (error messages carry them: expect's diff highlights characters inside a value). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+function redactPlain(text: string, secrets: readonly string[]): string {
   return redact(text, secrets)
     .replace(ESCAPED_FIELDS, (_m, a: string, v: string, c: string) => `${a}${v ? REDACTED : ''}${c}`)
     .replace(HEADER_LINES, (_m, a: string) => `${a}${REDACTED}`);
+}
+
+/**
+ * Redacts one string: exact secrets, token shapes, credential fields, parameters and header lines. A value that
+ * colour codes split (`toBe` highlighting the differing characters of a token) is found in the text without them;
+ * then the text loses its colours.
+ */
+export function redactTraceText(text: string, secrets: readonly string[] = []): string {
+  if (text.length < 8) return text;
+  const out = redactPlain(text, secrets);
+  if (!text.includes(`${String.fromCharCode(27)}[`)) return out;
+  const plain = text.replace(ANSI, '');
+  const plainOut = redactPlain(plain, secrets);
+  return plainOut === plain ? out : plainOut;
 }
 
 /** A credential value: keeps an auth scheme (`Bearer [REDACTED]`) and `jwt-auth` subprotocol entries readable. */
@@ -272,6 +287,36 @@ export function redactResultInPlace(result: TestResult, secrets: readonly string
   for (const annotation of result.annotations) redactField(annotation, 'description', secrets);
 }
 
+type Attachment = TestResult['attachments'][number];
+
+/** Text attachment files larger than this are left alone (none of the harness's come close). */
+const MAX_TEXT_FILE = 32 * 1024 * 1024;
+
+/**
+ * Redacts an attachment other than a trace: a text body in place, a text file (Playwright's own `error-context.md`,
+ * written in the worker from the unredacted error) rewritten on disk. Binary attachments are left as they are.
+ */
+export function redactAttachmentInPlace(attachment: Attachment, secrets: readonly string[] = environmentSecrets(), fileAllowed: (file: string) => boolean = () => true): void {
+  if (attachment.body) {
+    const text = asText(attachment.body);
+    if (text !== undefined) {
+      const out = redactTraceText(text, secrets);
+      if (out !== text) attachment.body = Buffer.from(out, 'utf8');
+    }
+  }
+  if (!attachment.path || attachment.name === 'trace' || !fileAllowed(attachment.path)) return;
+  const stat = fs.statSync(attachment.path, { throwIfNoEntry: false });
+  if (!stat?.isFile() || stat.size > MAX_TEXT_FILE) return;
+  const data = fs.readFileSync(attachment.path);
+  const text = asText(data);
+  if (text === undefined) return;
+  const out = redactTraceText(text, secrets);
+  if (out === text) return;
+  const tmp = `${attachment.path}.redacting-${process.pid}`;
+  fs.writeFileSync(tmp, out);
+  fs.renameSync(tmp, attachment.path);
+}
+
 /**
  * Redacts a step in place: its title, error and params. Playwright records `expect(x).toBe(value)`'s expected value
  * as the step's `params.expected` (`toBe(subprotocolFor(token))` puts the token there); the blob reporter writes
@@ -287,27 +332,57 @@ export function redactStepInPlace(step: TestStep, secrets: readonly string[] = e
 }
 
 /**
- * Reporter, listed first: redacts each step as it begins and ends, each result when its test ends, and rewrites
- * the test's `trace` attachments. A trace that cannot be redacted is deleted (with a message), never left in clear
+ * Reporter, listed first: redacts each step as it begins and ends, each result and its attachments (text bodies
+ * and files such as error-context.md) when its test ends, and rewrites the test's `trace` attachments. A trace that cannot be redacted is deleted (with a message), never left in clear
  * text for the reports to copy.
  */
 export default class TraceRedactor implements Reporter {
   private readonly secrets = environmentSecrets();
+  /** Attachments of each result already redacted. */
+  private readonly attachmentsDone = new WeakMap<TestResult, number>();
+  /** Where attachment files may be rewritten: the output directories (copies Playwright made), or anywhere in a merge (files it extracted). */
+  private fileAllowed: (file: string) => boolean = () => false;
+
+  constructor(private readonly options: { _mode?: string } = {}) {}
 
   printsToStdio(): boolean {
     return false;
+  }
+
+  onBegin(config: FullConfig): void {
+    if (this.options._mode === 'merge') {
+      this.fileAllowed = () => true;
+      return;
+    }
+    const dirs = outputDirsOf(config).map((d) => path.resolve(d) + path.sep);
+    this.fileAllowed = (file) => dirs.some((d) => path.resolve(file).startsWith(d));
   }
 
   onStepBegin(_test: TestCase, _result: TestResult, step: TestStep): void {
     redactStepInPlace(step, this.secrets);
   }
 
-  onStepEnd(_test: TestCase, _result: TestResult, step: TestStep): void {
+  onStepEnd(_test: TestCase, result: TestResult, step: TestStep): void {
     redactStepInPlace(step, this.secrets);
+    // The blob reporter serializes attachments when their step ends: be there first.
+    this.redactNewAttachments(result);
+  }
+
+  private redactNewAttachments(result: TestResult): void {
+    const from = this.attachmentsDone.get(result) ?? 0;
+    for (const attachment of result.attachments.slice(from)) {
+      try {
+        redactAttachmentInPlace(attachment, this.secrets, this.fileAllowed);
+      } catch (error) {
+        process.stderr.write(`[trace-redactor] could not redact attachment "${attachment.name}": ${(error as Error).message}\n`);
+      }
+    }
+    this.attachmentsDone.set(result, result.attachments.length);
   }
 
   onTestEnd(_test: TestCase, result: TestResult): void {
     redactResultInPlace(result, this.secrets);
+    this.redactNewAttachments(result);
     for (const attachment of result.attachments) {
       if (attachment.name !== 'trace' || !attachment.path || !fs.existsSync(attachment.path)) continue;
       try {

@@ -1,11 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import type { TestCase, TestResult, TestStep } from '@playwright/test/reporter';
+import type { FullConfig, TestCase, TestResult, TestStep } from '@playwright/test/reporter';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import TraceRedactor, { redactStepInPlace, redactTraceFile, redactTraceZip, redactTracesUnder } from '../../reporter/trace-redactor';
 import { scanArtifacts, scanText } from '../../scripts/scan-secrets';
+import { childEnv, makeSuite, removeSuite, runPlaywright } from '../reporter/harness';
 
 /**
  * The trace redactor's pure parts on a synthetic trace shaped like the ones Playwright 1.65 writes for API requests
@@ -135,7 +138,7 @@ test('redactTraceZip returns its input when there is nothing to redact, and is i
   expect(() => redactTraceZip(strToU8('PK\u0003\u0004 not a zip'), SECRETS)).toThrow();
 });
 
-test('the reporter rewrites trace attachments, redacts errors, output and step params in place, and deletes a trace it cannot read', () => {
+test('the reporter rewrites trace attachments, redacts errors, output, attachments and step params in place, and deletes a trace it cannot read', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trace-redactor-'));
   const good = path.join(dir, 'a', 'trace.zip');
   const bad = path.join(dir, 'b', 'trace.zip');
@@ -143,10 +146,17 @@ test('the reporter rewrites trace attachments, redacts errors, output and step p
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, data);
   }
+  const errorContext = path.join(dir, 'a', 'error-context.md');
+  writeFileSync(errorContext, `# Error\nExpected: "jwt.${JWT}"\n`);
+  const elsewhere = path.join(mkdtempSync(path.join(os.tmpdir(), 'not-output-')), 'source.ts');
+  writeFileSync(elsewhere, `const t = '${JWT}';\n`);
+  const inline = { name: 'notes.txt', contentType: 'text/plain', body: Buffer.from(`token ${JWT}`) };
   const result = {
     attachments: [
       { name: 'trace', contentType: 'application/zip', path: good },
       { name: 'trace', contentType: 'application/zip', path: bad },
+      { name: 'error-context', contentType: 'text/markdown', path: errorContext },
+      { name: 'pushed', contentType: 'text/plain', path: elsewhere },
     ],
     errors: [{ message: `Expected: "jwt.${JWT}"`, stack: `Error: ${JWT}\n    at x`, cause: { message: `cause ${JWT}` } }],
     stdout: [`printed ${JWT}`],
@@ -159,7 +169,13 @@ test('the reporter rewrites trace attachments, redacts errors, output and step p
   process.stderr.write = ((chunk: string) => (messages.push(String(chunk)), true)) as typeof process.stderr.write;
   process.env.E2E_OAUTH_SIMULATION_KEY = BYPASS_KEY;
   try {
-    new TraceRedactor().onTestEnd({} as TestCase, result);
+    const reporter = new TraceRedactor({ _mode: 'test' });
+    reporter.onBegin({ projects: [{ outputDir: dir }] } as unknown as FullConfig);
+    // An attachment's body is redacted when its step ends, before a blob reporter serializes it.
+    result.attachments.push(inline);
+    reporter.onStepEnd({} as TestCase, result, { title: 'Attach "notes.txt"' } as TestStep);
+    expect(inline.body.toString()).toBe('token [REDACTED]');
+    reporter.onTestEnd({} as TestCase, result);
   } finally {
     process.stderr.write = stderr;
     delete process.env.E2E_OAUTH_SIMULATION_KEY;
@@ -167,6 +183,8 @@ test('the reporter rewrites trace attachments, redacts errors, output and step p
   expect(JSON.stringify(result)).not.toContain(JWT);
   expect(result.errors[0].message).toBe('Expected: "jwt.[REDACTED]"');
   expect(existsSync(bad), 'an unreadable trace is deleted, not copied into reports').toBe(false);
+  expect(readFileSync(errorContext, 'utf8'), "Playwright's error-context.md is rewritten").toBe('# Error\nExpected: "jwt.[REDACTED]"\n');
+  expect(readFileSync(elsewhere, 'utf8'), 'a file outside the output directories is never rewritten').toContain(JWT);
   expect(messages.join('')).toContain('could not be redacted');
   expect(scanArtifacts([dir], [OPAQUE_ACCESS, OPAQUE_REFRESH, OPAQUE_TICKET], { E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY })).toEqual([]);
   expect(redactTraceFile(good, SECRETS), 'already redacted').toBe(false);
@@ -210,4 +228,50 @@ test('the scanner finds secrets in clear, in zips, in base64 bodies, ticket ids,
     ]),
   );
   expect(scanText('stdout', `Bearer ${OPAQUE_TICKET}`, [OPAQUE_TICKET])).toEqual([{ where: 'stdout', kind: 'captured token' }]);
+  // A token split by colour codes (expect's diff highlighting), raw or JSON-escaped, is still found.
+  const esc = String.fromCharCode(27);
+  const split = (t: string, code: string) => `${t.slice(0, 10)}${code}[7m${t.slice(10, 20)}${code}[27m${t.slice(20)}`;
+  expect(scanText('stdout', `Received: "${split(OPAQUE_TICKET, esc)}"`, [OPAQUE_TICKET], {})).toEqual([{ where: 'stdout', kind: 'captured token' }]);
+  expect(scanText('report.jsonl', JSON.stringify({ message: split(JWT, esc) }), [], {})).toEqual([{ where: 'report.jsonl', kind: 'JWT' }]);
+});
+
+test('a real run whose test fails on a token leaks it into no report, trace, blob or error context', async () => {
+  // A test that does everything that puts a value into Playwright's artifacts: a request with the token as
+  // Bearer and in the body, a response echoing it, a failing expect(token) (error, step params, error-context.md),
+  // an attachment and console output. The config lists the redactor like playwright.config.ts does.
+  const token = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ${Buffer.from(String(Math.random())).toString('base64url')}.${Buffer.from(String(Date.now())).toString('base64url')}`;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echoed: JSON.parse(body || '{}'), refresh_token: token })));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const redactor = JSON.stringify(path.join(__dirname, '..', '..', 'reporter', 'trace-redactor.ts'));
+  const teardown = JSON.stringify(path.join(__dirname, '..', '..', 'reporter', 'redact-traces.teardown.ts'));
+  const dir = makeSuite('token-leak', {
+    'playwright.config.ts': `export default { testDir: '.', globalTeardown: ${teardown}, use: { trace: 'on' }, reporter: [[${redactor}], ['list'], ['html', { open: 'never', outputFolder: 'html' }], ['blob', { outputDir: 'blob' }], ['json', { outputFile: 'report.json' }]] };\n`,
+    'leak.spec.ts': [
+      "import { test, expect } from '@playwright/test';",
+      'const token = process.env.LEAK_TOKEN!;',
+      "test('leaky', async ({ request }) => {",
+      `  const answer = await request.post('${url}/auth/refresh', { headers: { Authorization: \`Bearer \${token}\` }, data: { refresh_token: token } });`,
+      '  await test.info().attach(\'notes\', { body: `notes about ${token}` });',
+      "  expect((await answer.json()).refresh_token, 'the refreshed token is new').toBe(token.toUpperCase());",
+      '});',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const run = await runPlaywright(dir, ['test'], childEnv({ LEAK_TOKEN: token }));
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('the refreshed token is new');
+    const outputs = ['test-results', 'html', 'blob', 'report.json'].map((f) => path.join(dir, f));
+    expect(existsSync(path.join(dir, 'test-results')) && readFileSync(path.join(dir, 'report.json'), 'utf8')).toContain('error-context');
+    expect(scanArtifacts(outputs, [token], {}), 'hits by file and kind').toEqual([]);
+    expect(scanText('output', run.stdout + run.stderr, [token], {})).toEqual([]);
+  } finally {
+    server.close();
+    removeSuite(dir);
+  }
 });
