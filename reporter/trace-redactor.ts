@@ -17,13 +17,19 @@
  * - Entry names and order are kept, so `npx playwright show-trace` and the HTML report's trace viewer open the
  *   result like the original (resources keep their names: the viewer looks them up by name, it does not re-hash).
  *
- * Where it hooks in (reporter order does not matter for the copies: the HTML reporter copies attachments in its
- * onEnd, the blob reporter zips them in its onEnd, both after this has run):
+ * As a reporter it also redacts, in place, what every reporter receives besides traces: step titles and params
+ * (`expect(x).toBe(token)` records the token as the step's `expected`), errors (Playwright's own `error-context.md`
+ * file included), stdout/stderr chunks, annotations and text attachments.
+ *
+ * Where it hooks in (the HTML reporter copies attachment files in its onEnd and the blob reporter zips them in its
+ * onEnd, so any onTestEnd is early enough for files; objects are mutated in place, so later serializers see them):
  * - `playwright.config.ts` lists this module FIRST as a reporter: `onTestEnd` rewrites the test's `trace`
  *   attachments as soon as the worker has written them;
- * - `playwright.config.ts` also names `reporter/redact-traces.teardown.ts` as globalTeardown, which runs before any
- *   reporter's onEnd and sweeps the output directories: it covers runs whose `--reporter` replaces the configured
- *   reporters (`--reporter=blob` in CI);
+ * - when the command line replaces the configured reporters (`--reporter=blob` in CI), playwright.config.ts names
+ *   it in PW_TEST_REPORTER, which Playwright adds to any reporter list (last, so a terminal reporter printing at
+ *   test end runs before it; the fixtures redact their own messages);
+ * - `reporter/redact-traces.teardown.ts`, the globalTeardown, runs before any reporter's onEnd and sweeps the
+ *   output directories for trace archives not redacted yet, whatever reporters ran;
  * - `merge.config.ts` lists it first too, so a merge redacts the attachments it extracts from blob reports.
  */
 import * as fs from 'node:fs';
