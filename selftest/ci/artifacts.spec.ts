@@ -4,6 +4,7 @@ import { test, expect, type APIRequestContext, type Browser, type Page } from '@
 import { startServer, type RunningServer } from '../../server/index';
 import { scanArtifacts, scanText } from '../../scripts/scan-secrets';
 import { launchChromium } from '../support/chromium';
+import { expectFailingTestShown, expectFramesAndTraceShown } from '../support/report-page';
 import { runHarness, type HarnessRun } from '../support/harness-run';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { serveDirectory, type StaticServer } from '../support/static-server';
@@ -105,35 +106,12 @@ test.describe('the HTML report, as a user sees it in Chromium', () => {
   });
 
   test('a failing test shows its WebSocket steps, the transcript and the 403 diagnosis', async () => {
-    await page.getByText('test_002_websocket_authentication_real').first().click();
-    await expect(page.getByText('WebSocket authentication rejected (HTTP 403)').first()).toBeVisible();
-    await expect(page.getByText(/^WS ws#\d+ upgrade \(subprotocol\)/).first(), 'the refused upgrade is a step').toBeVisible();
-    await expect(page.getByText('ws-transcript.jsonl', { exact: true }).first()).toBeVisible();
-    await page.getByText('diagnosis', { exact: true }).first().click();
-    await expect(page.getByText(/"rootCause": "The WebSocket rejected a token that the auth service says is valid/).first(), 'the diagnosis opens').toBeVisible();
-    await expect(page.locator('body')).not.toContainText(/eyJ[A-Za-z0-9_-]{4,}\.eyJ/);
+    await expectFailingTestShown(page);
   });
 
   test('a passing test shows every frame as a step (direction, type, run id), and its trace opens redacted', async () => {
-    await page.getByText('test_003_websocket_message_send_real').first().click();
-    const sent = page.getByText(/^WS ws#1 → user_message ".+"/).first();
-    const started = page.getByText(/^WS ws#1 ← agent_started \[supervisor\] run_\S+ started \(\+\d+ ms\)/).first();
-    await expect(sent).toBeVisible();
-    await expect(started).toBeVisible();
-    // The transcript is a link to the report's copy (JSON lines are not shown inline): follow it.
-    const link = page.getByRole('link', { name: 'ws-transcript.jsonl', exact: true });
-    await expect(link).toBeVisible();
-    const transcript = await page.request.get(new URL((await link.getAttribute('href'))!, page.url()).toString());
-    const lines = (await transcript.text()).trim().split('\n').map((l) => JSON.parse(l) as { dir: string; type?: string; socket: string });
-    expect(lines.filter((l) => l.socket === 'ws#1').map((l) => `${l.dir} ${l.type}`)).toEqual(expect.arrayContaining(['sent user_message', 'received agent_started']));
-
-    // The trace viewer (served like `npx playwright show-report`) loads the rewritten archive.
-    await page.getByRole('link', { name: 'View Trace' }).first().click();
-    await expect(page).toHaveURL(/\/trace\/index\.html\?trace=/);
-    await expect(page.getByText(/^WS ws#1 ← agent_started \[supervisor\] run_/).first(), 'the frames are actions of the trace').toBeVisible({ timeout: 15_000 });
-    await page.getByRole('tab', { name: /Network/ }).click();
-    await page.getByText('threads?limit=100').first().click();
-    await expect(page.getByText('Bearer [REDACTED]').first(), 'the request header is there, its token is not').toBeVisible();
+    await expectFramesAndTraceShown(page);
+    // Users came from /auth/e2e/test-auth: the token response is in the trace, its tokens are not.
     await page.getByText('test-auth').first().click();
     await page.getByRole('tab', { name: 'Response' }).click();
     await expect(page.getByText(/"access_token":\s*"\[REDACTED\]"/).first(), 'the token response body is redacted').toBeVisible();

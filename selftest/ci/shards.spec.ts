@@ -5,14 +5,18 @@ import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import type { IterationFile } from '../../reporter/write';
 import { scanArtifacts, scanText } from '../../scripts/scan-secrets';
+import { launchChromium } from '../support/chromium';
 import { mergeReports, runHarness, type HarnessRun } from '../support/harness-run';
+import { expectFailingTestShown, expectFramesAndTraceShown } from '../support/report-page';
+import { serveDirectory } from '../support/static-server';
 
 /**
  * The CI matrix, locally: P1 with a broken subprotocol handshake (test_002 fails with a diagnosis), run once
  * unsharded and as 3 shards with `--reporter=blob` and traces on (what each matrix job of
  * .github/workflows/staging-e2e.yml runs), the blob reports merged with merge.config.ts (what the merge job runs).
- * The merged iteration summary must tell the same story as the unsharded one, and no artifact of any of these
- * runs may hold the run's JWT secret, bypass key or a token.
+ * The merged iteration summary must tell the same story as the unsharded one, the merged HTML report must show
+ * what a test run's report shows, and no artifact of any of these runs may hold the run's JWT secret, bypass key
+ * or a token.
  */
 test.describe.configure({ mode: 'default', timeout: 240_000 });
 
@@ -103,4 +107,19 @@ test('no artifact or output of the unsharded run, the shards or the merge holds 
   expect(runs.flatMap((r, i) => scanText(`output of run ${i}`, r.output, [], env))).toEqual([]);
   const traces = shards.flatMap((s) => (existsSync(s.dirs.results) ? readdirSync(s.dirs.results, { recursive: true }) : []).filter((f) => String(f).endsWith('trace.zip')));
   expect(traces.length, 'the shards kept traces (TRACE_MODE=on), so the scan looked at them').toBeGreaterThanOrEqual(25);
+});
+
+test('the merged HTML report (the CI artifact) shows the frames, attachments, diagnosis and traces in Chromium', async () => {
+  const browser = await launchChromium();
+  const site = await serveDirectory(merged.dirs.report);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${site.url}/index.html`);
+    await expectFailingTestShown(page);
+    await page.goto(`${site.url}/index.html`);
+    await expectFramesAndTraceShown(page);
+  } finally {
+    await browser.close();
+    await site.close();
+  }
 });
