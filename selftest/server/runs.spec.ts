@@ -1,5 +1,6 @@
 /** Contract §4, agent runs: event order and fields, delegation, content, threads, isolation, stop, failure, recovery. */
 import { expect, test } from '@playwright/test';
+import { EVENT_FIELDS } from '../../fixtures/contract';
 import type { RunningServer } from '../../server/index';
 import { TERMINAL, call, connect, newUser, pause, playRun, startAgent, startTestServer, uniqueText, type Client, type Frame, type TestUser } from './helpers';
 
@@ -14,15 +15,8 @@ test.afterAll(async () => {
 });
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const OWN_FIELDS: Record<string, string[]> = {
-  agent_started: ['status', 'task_description'],
-  agent_thinking: ['reasoning', 'step_number'],
-  tool_executing: ['tool_name', 'parameters', 'execution_id'],
-  tool_completed: ['tool_name', 'execution_id', 'results', 'duration', 'success'],
-  stream_chunk: ['content', 'chunk_index'],
-  agent_completed: ['status', 'final_response', 'result', 'execution_time_ms'],
-  agent_error: ['error_code', 'error_message'],
-};
+/** The contract's own fields per event type: one table for the harness and its tests (fixtures/contract.ts). */
+const OWN_FIELDS = EVENT_FIELDS;
 
 /** The run's types with consecutive repeats collapsed: started, thinking, executing, completed, ... */
 const phases = (frames: Frame[]) => frames.map((f) => f.type).filter((t, i, all) => t !== all[i - 1]);
