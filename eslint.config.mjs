@@ -18,7 +18,10 @@ export default tseslint.config(
     rules: {
       ...playwright.configs['flat/recommended'].rules,
       // assertFunctionNames are exact names; the patterns make any expectX()/assertX() helper count as an assertion.
-      'playwright/expect-expect': ['error', { assertFunctionNames: ['expect*', 'assert*'], assertFunctionPatterns: ['^expect[A-Z]', '^assert[A-Z]'] }],
+      'playwright/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect*', 'assert*'], assertFunctionPatterns: ['^expect[A-Z]', '^assert[A-Z]'] },
+      ],
       'playwright/no-focused-test': 'error',
       'playwright/no-skipped-test': ['error', { allowConditional: true }],
       'playwright/no-conditional-expect': 'error',

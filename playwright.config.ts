@@ -15,7 +15,10 @@ const noTarget = !process.env.STAGING_BASE_URL && !process.env.STAGING_AUTH_URL 
  * chosen once, in the runner process, and passed to the workers through the environment they inherit.
  */
 if (noTarget && !process.env[EMBEDDED_URL_VAR]) {
-  const port = execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"]).toString();
+  const port = execFileSync(process.execPath, [
+    '-e',
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
+  ]).toString();
   process.env[EMBEDDED_URL_VAR] = `http://127.0.0.1:${port}`;
   process.env.JWT_SECRET_KEY ||= randomBytes(48).toString('base64url');
   process.env.E2E_OAUTH_SIMULATION_KEY ||= randomBytes(24).toString('base64url');
@@ -29,7 +32,7 @@ if (noTarget && !process.env[EMBEDDED_URL_VAR]) {
 const TRACE_REDACTOR = path.join(__dirname, 'reporter', 'trace-redactor.ts');
 const cliReporter = process.argv.findIndex((a) => a === '--reporter' || a.startsWith('--reporter='));
 if (cliReporter >= 0) {
-  const named = process.argv[cliReporter].includes('=') ? process.argv[cliReporter] : process.argv[cliReporter + 1] ?? '';
+  const named = process.argv[cliReporter].includes('=') ? process.argv[cliReporter] : (process.argv[cliReporter + 1] ?? '');
   if (!named.includes('trace-redactor')) process.env.PW_TEST_REPORTER = TRACE_REDACTOR;
 }
 
@@ -48,12 +51,7 @@ const projectNames = [...new Set(CATEGORIES.map((c) => c.project))];
 
 // The trace redactor comes first: it redacts step params, errors and output in place and rewrites each test's
 // trace.zip (tokens and keys out of headers and bodies) before any other reporter writes them.
-const reporters: ReporterDescription[] = [
-  [TRACE_REDACTOR],
-  ['list'],
-  ['html', { open: 'never' }],
-  ['./reporter/iteration-reporter.ts'],
-];
+const reporters: ReporterDescription[] = [[TRACE_REDACTOR], ['list'], ['html', { open: 'never' }], ['./reporter/iteration-reporter.ts']];
 
 export default defineConfig({
   testDir: 'tests',

@@ -9,7 +9,10 @@ import { ConfigError, loadSettings, type Settings } from '../fixtures/settings';
  */
 let settings: Settings;
 try {
-  if (!process.env.STAGING_BASE_URL) throw new ConfigError('Invalid configuration: the overhead benchmark needs STAGING_BASE_URL (run it with `npm run bench -- --only overhead`).');
+  if (!process.env.STAGING_BASE_URL)
+    throw new ConfigError(
+      'Invalid configuration: the overhead benchmark needs STAGING_BASE_URL (run it with `npm run bench -- --only overhead`).',
+    );
   settings = loadSettings(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -16,7 +16,14 @@ type Frame = Record<string, unknown>;
 /** One supervisor run of a fresh user over a fresh socket, closed at the end. */
 export async function rawRun(wsUrl: string, secret: string, environment: string, i: number): Promise<void> {
   const local = `bench-raw-${randomUUID().slice(0, 12)}`;
-  const token = await signToken(contractClaims({ id: `e2e-${local}`, email: `${local}@staging.test`, permissions: ['read', 'write', 'chat', 'agent:execute'] }, 'access', environment), secret);
+  const token = await signToken(
+    contractClaims(
+      { id: `e2e-${local}`, email: `${local}@staging.test`, permissions: ['read', 'write', 'chat', 'agent:execute'] },
+      'access',
+      environment,
+    ),
+    secret,
+  );
   const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
   const text = `bench run ${i}: cost and capacity review [req ${randomUUID().slice(0, 8)}]`;
   await new Promise<void>((resolve, reject) => {

@@ -25,7 +25,14 @@ export function parseAmount(text: string): Amount | undefined {
 
 function formatAmount(a: Amount): string {
   const scaled = (n: number, s: string) => `${Number(n.toFixed(1))}${s}`;
-  const v = a.value >= 1e9 ? scaled(a.value / 1e9, 'B') : a.value >= 1e6 ? scaled(a.value / 1e6, 'M') : a.value >= 1e3 ? scaled(a.value / 1e3, 'K') : String(a.value);
+  const v =
+    a.value >= 1e9
+      ? scaled(a.value / 1e9, 'B')
+      : a.value >= 1e6
+        ? scaled(a.value / 1e6, 'M')
+        : a.value >= 1e3
+          ? scaled(a.value / 1e3, 'K')
+          : String(a.value);
   return `${a.prefix}${v}${a.unit ? ` ${a.unit}` : ''}`;
 }
 
@@ -64,7 +71,9 @@ export function buildBusiness(run: RunData, categories: CategoryView[], viewByKe
     const failing = views.filter((v): v is CategoryView => !!v && v.state === 'failing');
     if (failing.length) {
       const n = failing.reduce((s, v) => s + v.counts.failed, 0);
-      atRiskItems.push(`${name} ${value}: ${plural(n, 'failing test')}${cats.length > 1 ? ` in ${failing.map((v) => v.title).join(', ')}` : ''}`);
+      atRiskItems.push(
+        `${name} ${value}: ${plural(n, 'failing test')}${cats.length > 1 ? ` in ${failing.map((v) => v.title).join(', ')}` : ''}`,
+      );
       atRiskValues.push(value);
       business.items.push({ setting, value, categories: name, state: 'at risk' });
     } else if (views.every((v) => v?.state === 'passing')) {
@@ -74,7 +83,8 @@ export function buildBusiness(run: RunData, categories: CategoryView[], viewByKe
       const missing = cats.filter((c) => !viewByKey.get(c.key));
       const notes: string[] = [];
       if (missing.length) notes.push(missing.length === cats.length ? 'not in this run' : `${categoryLabels(missing)} not in this run`);
-      for (const v of views) if (v && v.state !== 'passing') notes.push(`${v.title} ${v.state === 'not-run' ? 'had no test run' : 'incomplete'}`);
+      for (const v of views)
+        if (v && v.state !== 'passing') notes.push(`${v.title} ${v.state === 'not-run' ? 'had no test run' : 'incomplete'}`);
       const note = notes.join('; ');
       const entry = unverifiedByNote.get(note) ?? { cats: [], values: [] };
       entry.cats.push(...cats);
@@ -89,9 +99,13 @@ export function buildBusiness(run: RunData, categories: CategoryView[], viewByKe
   }
   if (atRiskItems.length) business.atRisk = `${sumWeights(atRiskValues)} (${atRiskItems.join('; ')})`;
   if (unverifiedByNote.size) {
-    business.unverified = [...unverifiedByNote.entries()].map(([note, e]) => `${sumWeights(e.values)} (${categoryLabels(e.cats)}: ${note})`).join('; ');
+    business.unverified = [...unverifiedByNote.entries()]
+      .map(([note, e]) => `${sumWeights(e.values)} (${categoryLabels(e.cats)}: ${note})`)
+      .join('; ');
   }
   const unweighted = categories.filter((c) => !c.weight);
-  business.unweighted = unweighted.length ? unweighted.map((c) => `${c.title} (${c.state === 'failing' ? `${c.counts.failed} failing` : c.state.replace('-', ' ')})`).join(', ') : null;
+  business.unweighted = unweighted.length
+    ? unweighted.map((c) => `${c.title} (${c.state === 'failing' ? `${c.counts.failed} failing` : c.state.replace('-', ' ')})`).join(', ')
+    : null;
   return business;
 }

@@ -49,9 +49,16 @@ const categoryIndex = new Map(CATEGORIES.map((c, i) => [c.title, { category: c, 
 function groupOf(test: TestRecord, setupProjects: ReadonlySet<string>): Omit<Group, 'tests'> {
   const known = test.describe !== undefined ? categoryIndex.get(test.describe) : undefined;
   if (known) {
-    return { key: known.category.key, title: known.category.title, project: known.category.project, order: known.order, weightSetting: known.category.weightSetting };
+    return {
+      key: known.category.key,
+      title: known.category.title,
+      project: known.category.project,
+      order: known.order,
+      weightSetting: known.category.weightSetting,
+    };
   }
-  const title = test.describe ?? (setupProjects.has(test.project) ? `Setup (project "${test.project}")` : `${test.project || 'default'} (no category)`);
+  const title =
+    test.describe ?? (setupProjects.has(test.project) ? `Setup (project "${test.project}")` : `${test.project || 'default'} (no category)`);
   return { key: `other:${title}`, title, project: test.project, order: CATEGORIES.length };
 }
 

@@ -231,10 +231,16 @@ export function collectRun(input: CollectInput): RunData {
     if (record.status !== 'did-not-run') continue;
     const failedDeps = [...(closure.get(record.project) ?? [])].filter((d) => failedProjects.has(d));
     if (failedDeps.length) record.notRunReason = `dependency project ${failedDeps.map((d) => `"${d}"`).join(', ')} failed`;
-    else if (status === 'interrupted') record.notRunReason = test.results.length ? 'was running when the run was interrupted' : 'run interrupted before the test started';
-    else if (status === 'timedout') record.notRunReason = test.results.length ? 'was running when the global timeout stopped the run' : 'global timeout reached before the test started';
-    else if (config.maxFailures > 0 && failedCount >= config.maxFailures) record.notRunReason = `run stopped after maxFailures (${config.maxFailures})`;
-    else if (test.results.length && test.expectedStatus !== 'skipped') record.notRunReason = 'skipped after an earlier failure in its serial group';
+    else if (status === 'interrupted')
+      record.notRunReason = test.results.length ? 'was running when the run was interrupted' : 'run interrupted before the test started';
+    else if (status === 'timedout')
+      record.notRunReason = test.results.length
+        ? 'was running when the global timeout stopped the run'
+        : 'global timeout reached before the test started';
+    else if (config.maxFailures > 0 && failedCount >= config.maxFailures)
+      record.notRunReason = `run stopped after maxFailures (${config.maxFailures})`;
+    else if (test.results.length && test.expectedStatus !== 'skipped')
+      record.notRunReason = 'skipped after an earlier failure in its serial group';
     else record.notRunReason = 'not run';
   }
 

@@ -106,7 +106,10 @@ export function explain(test: Pick<TestRecord, 'diagnosis' | 'error' | 'timedOut
       };
     }
   }
-  const first = (test.error?.message ?? '').split('\n')[0].replace(/^Error:\s*/, '').trim();
+  const first = (test.error?.message ?? '')
+    .split('\n')[0]
+    .replace(/^Error:\s*/, '')
+    .trim();
   return {
     source: 'none',
     title: first ? first.slice(0, 120) : 'Failure without an error message',

@@ -47,7 +47,10 @@ export function stripAnsi(text: string): string {
 
 /** Text safe inside a Markdown table cell or a single list line. */
 export function inline(text: string): string {
-  return text.replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|').trim();
+  return text
+    .replace(/\r?\n+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 }
 
 /** A code span that survives backticks in the text. */

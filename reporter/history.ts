@@ -50,12 +50,7 @@ export function nextIteration(history: History): number {
   return history.iterations.reduce((max, e) => Math.max(max, e.iteration), 0) + 1;
 }
 
-export function historyEntry(
-  run: RunData,
-  iteration: number,
-  counts: Counts,
-  files: { markdown: string; json: string },
-): HistoryEntry {
+export function historyEntry(run: RunData, iteration: number, counts: Counts, files: { markdown: string; json: string }): HistoryEntry {
   const tests: Record<string, TestStatus> = {};
   for (const t of run.tests) tests[t.key] = t.status;
   const entry: HistoryEntry = {
@@ -108,7 +103,14 @@ const isFail = (s: TestStatus | undefined) => s === 'failed';
 /** What changed between the previous iteration (last entry of `previous`) and this run. */
 export function diffRuns(previous: readonly HistoryEntry[], tests: readonly TestRecord[]): Changes {
   const prev = previous.length ? previous[previous.length - 1] : undefined;
-  const changes: Changes = { previousIteration: prev?.iteration ?? null, newlyFailing: [], fixed: [], stillFailing: [], flaky: [], notReverified: [] };
+  const changes: Changes = {
+    previousIteration: prev?.iteration ?? null,
+    newlyFailing: [],
+    fixed: [],
+    stillFailing: [],
+    flaky: [],
+    notReverified: [],
+  };
   const before = prev?.tests;
   const seen = new Set<string>();
   for (const test of tests) {
@@ -167,7 +169,10 @@ export function mergeRerun(combined: RunData, rerun: RunData, attempt: number): 
       tests.push({ ...cur, reruns: [{ attempt, status: cur.status }] });
       continue;
     }
-    const merged: TestRecord = { ...prev, reruns: [...(prev.reruns ?? []), { attempt, status: cur.status, ...(cur.error ? { error: cur.error.message.split('\n')[0] } : {}) }] };
+    const merged: TestRecord = {
+      ...prev,
+      reruns: [...(prev.reruns ?? []), { attempt, status: cur.status, ...(cur.error ? { error: cur.error.message.split('\n')[0] } : {}) }],
+    };
     merged.attempts = [...prev.attempts, ...cur.attempts];
     merged.durationMs = prev.durationMs + cur.durationMs;
     if (cur.status === 'passed' || cur.status === 'flaky') {

@@ -52,7 +52,11 @@ function loopFromEnv(env: NodeJS.ProcessEnv): LoopContext | undefined {
   if (!id) return undefined;
   const attempt = Number(env[LOOP_ENV.attempt] ?? '1');
   const maxReruns = Number(env[LOOP_ENV.maxReruns] ?? '0');
-  const loop: LoopContext = { id, attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1, maxReruns: Number.isInteger(maxReruns) ? maxReruns : 0 };
+  const loop: LoopContext = {
+    id,
+    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    maxReruns: Number.isInteger(maxReruns) ? maxReruns : 0,
+  };
   if (env[LOOP_ENV.stateFile]) loop.stateFile = env[LOOP_ENV.stateFile];
   return loop;
 }

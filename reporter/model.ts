@@ -10,9 +10,34 @@ import { compileRules, explain, type Cause, type CompiledRule } from './diagnosi
 import { code, duration, fenced, formatRate, inline, isoDate, isoTime, percent, plural, rate } from './format';
 import { diffRuns, type TestChange } from './history';
 import type { Counts, RootCauseRule, RunStatus, TestRecord } from './types';
-import type { CauseGroupView, CauseView, ChangeView, FailureView, FlakyView, LoopView, ModelInput, ReasonGroup, TrendRow, ViewModel } from './view';
+import type {
+  CauseGroupView,
+  CauseView,
+  ChangeView,
+  FailureView,
+  FlakyView,
+  LoopView,
+  ModelInput,
+  ReasonGroup,
+  TrendRow,
+  ViewModel,
+} from './view';
 
-export type { CategoryView, CauseGroupView, CauseView, ChangeView, FailureView, FlakyView, LoopView, ModelInput, ProjectGroupView, ReasonGroup, TrendRow, ViewModel, WeightView } from './view';
+export type {
+  CategoryView,
+  CauseGroupView,
+  CauseView,
+  ChangeView,
+  FailureView,
+  FlakyView,
+  LoopView,
+  ModelInput,
+  ProjectGroupView,
+  ReasonGroup,
+  TrendRow,
+  ViewModel,
+  WeightView,
+} from './view';
 export { parseAmount, sumWeights } from './business';
 
 const STATUS_LABELS: Record<RunStatus, string> = {
@@ -85,7 +110,8 @@ const STATUS_WORDS: Record<string, string> = {
 
 export function buildViewModel(input: ModelInput): ViewModel {
   const { run, iteration, history } = input;
-  const rules: CompiledRule[] = input.rules.length && 'regex' in input.rules[0] ? (input.rules as CompiledRule[]) : compileRules(input.rules as RootCauseRule[]);
+  const rules: CompiledRule[] =
+    input.rules.length && 'regex' in input.rules[0] ? (input.rules as CompiledRule[]) : compileRules(input.rules as RootCauseRule[]);
   const tests = run.tests;
   const counts = computeCounts(tests);
   const multiProject = new Set(tests.map((t) => t.project)).size > 1;
@@ -105,7 +131,9 @@ export function buildViewModel(input: ModelInput): ViewModel {
     const cause = causes.get(t)!;
     const g = groupKeyOf.get(t)!;
     const error = t.error?.message ?? '(no error message)';
-    const reruns = t.reruns?.length ? `failed again in ${plural(t.reruns.length, 're-run')} (${t.reruns.map((r) => `attempt ${r.attempt}: ${STATUS_WORDS[r.status]}`).join(', ')})` : null;
+    const reruns = t.reruns?.length
+      ? `failed again in ${plural(t.reruns.length, 're-run')} (${t.reruns.map((r) => `attempt ${r.attempt}: ${STATUS_WORDS[r.status]}`).join(', ')})`
+      : null;
     return {
       number: i + 1,
       title: inline(t.title),
@@ -166,15 +194,31 @@ export function buildViewModel(input: ModelInput): ViewModel {
   const changes: ViewModel['changes'] = {
     previousIteration: diff.previousIteration,
     summary: '',
-    newlyFailing: diff.newlyFailing.sort(byPlaceChange).map((c) => changeView(c, multiProject, c.previous ? `was ${STATUS_WORDS[c.previous]}` : 'new test')),
-    fixed: diff.fixed.sort(byPlaceChange).map((c) => changeView(c, multiProject, c.test?.status === 'flaky' ? 'passes now, but flaky' : 'passes now')),
+    newlyFailing: diff.newlyFailing
+      .sort(byPlaceChange)
+      .map((c) => changeView(c, multiProject, c.previous ? `was ${STATUS_WORDS[c.previous]}` : 'new test')),
+    fixed: diff.fixed
+      .sort(byPlaceChange)
+      .map((c) => changeView(c, multiProject, c.test?.status === 'flaky' ? 'passes now, but flaky' : 'passes now')),
     stillFailing: diff.stillFailing
       .sort(byPlaceChange)
-      .map((c) => changeView(c, multiProject, `failing since iteration ${c.failingSince}${c.test ? ` — ${causes.get(c.test)?.title ?? ''}` : ''}`)),
-    flaky: diff.flaky.sort(byPlaceChange).map((c) => changeView(c, multiProject, c.previous === 'flaky' ? 'flaky last time too' : c.previous ? `was ${STATUS_WORDS[c.previous]}` : 'new test')),
+      .map((c) =>
+        changeView(c, multiProject, `failing since iteration ${c.failingSince}${c.test ? ` — ${causes.get(c.test)?.title ?? ''}` : ''}`),
+      ),
+    flaky: diff.flaky
+      .sort(byPlaceChange)
+      .map((c) =>
+        changeView(
+          c,
+          multiProject,
+          c.previous === 'flaky' ? 'flaky last time too' : c.previous ? `was ${STATUS_WORDS[c.previous]}` : 'new test',
+        ),
+      ),
     notReverified: diff.notReverified
       .sort(byPlaceChange)
-      .map((c) => changeView(c, multiProject, c.test ? `failed last time, ${STATUS_WORDS[c.test.status]} now` : 'failed last time, not in this run')),
+      .map((c) =>
+        changeView(c, multiProject, c.test ? `failed last time, ${STATUS_WORDS[c.test.status]} now` : 'failed last time, not in this run'),
+      ),
   };
   changes.summary =
     diff.previousIteration === null
@@ -240,15 +284,29 @@ export function buildViewModel(input: ModelInput): ViewModel {
     );
   }
   for (const g of causeGroups.values()) {
-    const step = g.cause.nextStep ?? `Investigate ${g.tests.map((t) => code(`${t.file}:${t.line}`)).slice(0, 3).join(', ')}: no diagnosis or known error shape explains it.`;
+    const step =
+      g.cause.nextStep ??
+      `Investigate ${g.tests
+        .map((t) => code(`${t.file}:${t.line}`))
+        .slice(0, 3)
+        .join(', ')}: no diagnosis or known error shape explains it.`;
     nextSteps.push(`**${g.cause.title}** (${plural(g.tests.length, 'test')}): ${step}`);
   }
   if (failed.length) {
-    nextSteps.push('Re-run only the failures after the fix: `npm run iterate -- --max 2` (tells persistent failures from flaky ones) or `npx playwright test --last-failed`.');
+    nextSteps.push(
+      'Re-run only the failures after the fix: `npm run iterate -- --max 2` (tells persistent failures from flaky ones) or `npx playwright test --last-failed`.',
+    );
   }
-  if (flakyTests.length) nextSteps.push(`Stabilise ${plural(flakyTests.length, 'flaky test')}: ${flakyTests.slice(0, 5).map((t) => inline(t.title)).join(', ')}${flakyTests.length > 5 ? ', …' : ''}.`);
+  if (flakyTests.length)
+    nextSteps.push(
+      `Stabilise ${plural(flakyTests.length, 'flaky test')}: ${flakyTests
+        .slice(0, 5)
+        .map((t) => inline(t.title))
+        .join(', ')}${flakyTests.length > 5 ? ', …' : ''}.`,
+    );
   for (const r of didNotRun) {
-    if (r.reason.startsWith('dependency project')) nextSteps.push(`Fix the ${r.reason.replace(/ failed$/, '')}: ${plural(r.count, 'test')} depending on it did not run.`);
+    if (r.reason.startsWith('dependency project'))
+      nextSteps.push(`Fix the ${r.reason.replace(/ failed$/, '')}: ${plural(r.count, 'test')} depending on it did not run.`);
   }
   for (const r of skipped) {
     nextSteps.push(
@@ -265,7 +323,10 @@ export function buildViewModel(input: ModelInput): ViewModel {
     const rerunTests = tests.filter((t) => t.reruns?.length).sort(byPlace);
     const persistent = rerunTests
       .filter((t) => t.status === 'failed')
-      .map((t) => ({ label: label(t, multiProject), note: `failed in all ${t.reruns!.length + 1} attempts — ${causes.get(t)?.title ?? ''}` }));
+      .map((t) => ({
+        label: label(t, multiProject),
+        note: `failed in all ${t.reruns!.length + 1} attempts — ${causes.get(t)?.title ?? ''}`,
+      }));
     const flakyOnRerun = rerunTests
       .filter((t) => t.status === 'flaky')
       .map((t) => {

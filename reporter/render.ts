@@ -60,5 +60,8 @@ export function compileTemplate(name: TemplateName, dir = TEMPLATES_DIR): Compil
 /** Markdown for the model: blank-line runs collapsed, one trailing newline. */
 export function renderMarkdown(model: ViewModel, name: TemplateName = DEFAULT_TEMPLATE, dir = TEMPLATES_DIR): string {
   const out = compileTemplate(name, dir)(model);
-  return `${out.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }

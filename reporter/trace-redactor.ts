@@ -58,7 +58,8 @@ const CREDENTIAL_KEYS = new Set([
 /** Header or query parameter names (of `{ name, value }` records) whose values are credentials (lower case). */
 const CREDENTIAL_NAMES = new Set([...CREDENTIAL_KEYS, 'sec-websocket-protocol']);
 /** Credential fields inside JSON that is itself a string in JSON (`"jsonData":"{\"token\":\"...\"}"`). */
-const ESCAPED_FIELDS = /(\\"(?:access_token|refresh_token|token|ticket_id|ticket|password|secret|jwt_secret_key|e2e_oauth_simulation_key)\\"\s*:\s*\\")((?:[^"\\]|\\[^"])*)(\\")/gi;
+const ESCAPED_FIELDS =
+  /(\\"(?:access_token|refresh_token|token|ticket_id|ticket|password|secret|jwt_secret_key|e2e_oauth_simulation_key)\\"\s*:\s*\\")((?:[^"\\]|\\[^"])*)(\\")/gi;
 /** Header lines of the trace's request log (`  cookie: a=b`) that redact() does not know. */
 const HEADER_LINES = /^(\s*(?:cookie|set-cookie|proxy-authorization)\s*:\s*).+$/gim;
 /** Entries holding JSON lines / one JSON document. */
@@ -231,7 +232,10 @@ export function redactTraceFile(file: string, secrets: readonly string[] = envir
 }
 
 /** Redacts every trace archive under `dirs` not yet redacted by this process; returns how many were rewritten. */
-export function redactTracesUnder(dirs: readonly string[], secrets: readonly string[] = environmentSecrets()): { scanned: number; rewritten: number; failed: string[] } {
+export function redactTracesUnder(
+  dirs: readonly string[],
+  secrets: readonly string[] = environmentSecrets(),
+): { scanned: number; rewritten: number; failed: string[] } {
   const result = { scanned: 0, rewritten: 0, failed: [] as string[] };
   const visit = (target: string) => {
     let stat: fs.Stats;
@@ -302,7 +306,11 @@ const MAX_TEXT_FILE = 32 * 1024 * 1024;
  * Redacts an attachment other than a trace: a text body in place, a text file (Playwright's own `error-context.md`,
  * written in the worker from the unredacted error) rewritten on disk. Binary attachments are left as they are.
  */
-export function redactAttachmentInPlace(attachment: Attachment, secrets: readonly string[] = environmentSecrets(), fileAllowed: (file: string) => boolean = () => true): void {
+export function redactAttachmentInPlace(
+  attachment: Attachment,
+  secrets: readonly string[] = environmentSecrets(),
+  fileAllowed: (file: string) => boolean = () => true,
+): void {
   if (attachment.body) {
     const text = asText(attachment.body);
     if (text !== undefined) {

@@ -114,7 +114,13 @@ function placeRun(run: RunData, opts: WriteOptions, warn: (m: string) => void) {
   let iteration = nextIteration(history);
   // Never overwrite another run's files (two runs finishing at once, or a history that was deleted).
   while (fs.existsSync(path.join(opts.outputDir, `iteration-${iteration}-${date}.json`))) iteration++;
-  return { history, iteration, run, names: { json: `iteration-${iteration}-${date}.json`, markdown: `iteration-${iteration}-${date}.md` }, replace: false };
+  return {
+    history,
+    iteration,
+    run,
+    names: { json: `iteration-${iteration}-${date}.json`, markdown: `iteration-${iteration}-${date}.md` },
+    replace: false,
+  };
 }
 
 export function writeIteration(input: RunData, opts: WriteOptions): WriteOutcome {
@@ -151,7 +157,15 @@ export function writeIteration(input: RunData, opts: WriteOptions): WriteOutcome
   // 3. History, loop state, CI summary.
   writeHistory(opts.outputDir, upsertEntry(placed.history, historyEntry(run, iteration, counts, names)));
   if (opts.loop?.stateFile) {
-    const state: LoopState = { loopId: opts.loop.id, attempt: opts.loop.attempt, iteration, status: run.status, counts, jsonPath, markdownPath };
+    const state: LoopState = {
+      loopId: opts.loop.id,
+      attempt: opts.loop.attempt,
+      iteration,
+      status: run.status,
+      counts,
+      jsonPath,
+      markdownPath,
+    };
     fs.writeFileSync(opts.loop.stateFile, `${JSON.stringify(state, null, 2)}\n`);
   }
   const stepSummary = env.GITHUB_STEP_SUMMARY;

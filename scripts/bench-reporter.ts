@@ -24,7 +24,7 @@ function arg(name: string, fallback: number): number {
 /** Deterministic pseudo-random numbers, so every run measures the same document. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const ERRORS = [
@@ -62,7 +62,13 @@ export function syntheticRun(total: number, seed = 42): RunData {
       status,
       expectedStatus: status === 'skipped' ? 'skipped' : 'passed',
       timedOut: failing && message.startsWith('Test timeout'),
-      attempts: status === 'flaky' ? [{ retry: 0, status: 'failed', durationMs: 900, error: message }, { retry: 1, status: 'passed', durationMs: 800 }] : [{ retry: 0, status: status === 'failed' ? 'failed' : 'passed', durationMs: 700 }],
+      attempts:
+        status === 'flaky'
+          ? [
+              { retry: 0, status: 'failed', durationMs: 900, error: message },
+              { retry: 1, status: 'passed', durationMs: 800 },
+            ]
+          : [{ retry: 0, status: status === 'failed' ? 'failed' : 'passed', durationMs: 700 }],
       durationMs: 700,
     };
     if (failing) t.error = { message, fullMessage: message, location: `${file}:${t.line + 2}` };
@@ -85,7 +91,15 @@ export function syntheticRun(total: number, seed = 42): RunData {
     startTime: '2025-09-07T00:24:18.000Z',
     durationMs: 402_000,
     target: { kind: 'staging', url: 'https://staging.example.test', environment: 'staging' },
-    weights: { BUSINESS_WEIGHT_P1: '$120K MRR', BUSINESS_WEIGHT_P2: '$80K MRR', BUSINESS_WEIGHT_P3: '$50K MRR', BUSINESS_WEIGHT_P4: '$30K MRR', BUSINESS_WEIGHT_P5: '$10K MRR', BUSINESS_WEIGHT_P6: '$5K MRR', BUSINESS_WEIGHT_AGENT: '$500K ARR' },
+    weights: {
+      BUSINESS_WEIGHT_P1: '$120K MRR',
+      BUSINESS_WEIGHT_P2: '$80K MRR',
+      BUSINESS_WEIGHT_P3: '$50K MRR',
+      BUSINESS_WEIGHT_P4: '$30K MRR',
+      BUSINESS_WEIGHT_P5: '$10K MRR',
+      BUSINESS_WEIGHT_P6: '$5K MRR',
+      BUSINESS_WEIGHT_AGENT: '$500K ARR',
+    },
     tests,
     errors: [],
     setupProjects: ['setup'],
@@ -102,7 +116,16 @@ export function syntheticHistory(run: RunData, iterations: number): HistoryEntry
     for (const t of run.tests) tests[t.key] = random() < 0.95 ? 'passed' : 'failed';
     const statuses = Object.values(tests).map((status) => ({ status }));
     const counts = computeCounts(statuses);
-    out.push({ iteration: n, startTime: `2025-08-${String(n).padStart(2, '0')}T00:00:00.000Z`, status: 'failed', counts, successRate: counts.passing / counts.ran, markdown: `iteration-${n}.md`, json: `iteration-${n}.json`, tests });
+    out.push({
+      iteration: n,
+      startTime: `2025-08-${String(n).padStart(2, '0')}T00:00:00.000Z`,
+      status: 'failed',
+      counts,
+      successRate: counts.passing / counts.ran,
+      markdown: `iteration-${n}.md`,
+      json: `iteration-${n}.json`,
+      tests,
+    });
   }
   return out;
 }

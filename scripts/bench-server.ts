@@ -99,7 +99,8 @@ async function sequentialRuns(wsUrl: string, token: string): Promise<void> {
     socket.ws.send(JSON.stringify({ type: 'user_message', content: text }));
     const runId = (await socket.next((f) => f.type === 'agent_started' && f.task_description === text, from)).run_id;
     const end = await socket.next((f) => f.run_id === runId && (f.type === 'agent_completed' || f.type === 'agent_error'), from);
-    if (end.type !== 'agent_completed' || end.status !== 'completed') throw new Error(`run ${i} ended with ${end.type} ${String(end.status)}`);
+    if (end.type !== 'agent_completed' || end.status !== 'completed')
+      throw new Error(`run ${i} ended with ${end.type} ${String(end.status)}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   socket.ws.close();
@@ -123,7 +124,9 @@ async function concurrentConnections(url: string, wsUrl: string, key: string): P
   console.log(
     `concurrent connections: ${opened.length} open (${USERS} users x ${SOCKETS_PER_USER}), all ponged, /ws/health active_connections ${health.active_connections}`,
   );
-  console.log(`handshake latency: p50 ${ms(percentile(sorted, 50))}, p95 ${ms(percentile(sorted, 95))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1])}`);
+  console.log(
+    `handshake latency: p50 ${ms(percentile(sorted, 50))}, p95 ${ms(percentile(sorted, 95))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1])}`,
+  );
 }
 
 async function main(): Promise<void> {

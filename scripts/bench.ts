@@ -84,18 +84,30 @@ function parseOptions(argv: string[]): Options {
   });
   const onlyRaw = value('only');
   const only = new Set<Part>();
-  for (const p of (onlyRaw ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const p of (onlyRaw ?? PARTS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}" (parts: ${PARTS.join(', ')})`);
     only.add(p as Part);
   }
   const workers = (value('workers') ?? '1,2,4,8').split(',').map((w) => Number(w.trim()));
-  if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--workers must be whole numbers >= 1 (got "${value('workers')}")`);
+  if (workers.some((w) => !Number.isInteger(w) || w < 1))
+    throw new Error(`--workers must be whole numbers >= 1 (got "${value('workers')}")`);
   const overheadRuns = int('overhead-runs', 60);
   if (overheadRuns < 2) throw new Error('--overhead-runs must be at least 2');
   const partial = only.size < PARTS.length;
   const out = value('out') ?? (partial ? path.join(os.tmpdir(), 'benchmarks-partial.md') : path.join(REPO, 'docs', 'benchmarks.md'));
   const from = value('from');
-  return { only, runs: int('runs', 3), overheadRuns, workers, out: path.resolve(out), partial, ...(from ? { from: path.resolve(from) } : {}) };
+  return {
+    only,
+    runs: int('runs', 3),
+    overheadRuns,
+    workers,
+    out: path.resolve(out),
+    partial,
+    ...(from ? { from: path.resolve(from) } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -121,7 +133,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** The parent's environment without anything that would change a child run (target, secrets, Playwright's own). */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const noise = /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
+  const noise =
+    /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!noise.test(k)) env[k] = v;
   return { ...env, NO_COLOR: '1', ...extra };
@@ -176,7 +189,11 @@ interface JsonSuite {
 }
 
 /** `playwright test ...args` in the repo with its own output, report and summary directories (removed afterwards). */
-async function playwright(args: string[], env: Record<string, string>, options: { sample?: boolean; timeoutMs: number; json?: boolean }): Promise<PlaywrightRun> {
+async function playwright(
+  args: string[],
+  env: Record<string, string>,
+  options: { sample?: boolean; timeoutMs: number; json?: boolean },
+): Promise<PlaywrightRun> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'harness-bench-'));
   try {
     const reports = path.join(root, 'reports');
@@ -324,7 +341,9 @@ async function benchSuite(o: Options): Promise<SuiteRun[]> {
     const r = await playwright([], { AGENT_STEP_DELAY_MS: '0' }, { sample: true, timeoutMs: 20 * 60_000 });
     const s = summarise(r, true) as SuiteRun;
     runs.push(s);
-    log(`suite: ${sec(s.wallMs)}, ${s.tests} tests, ${fmt(s.testsPerS, 2)} tests/s, runner ${fmt(s.rss.runner, 0)} MiB${s.problem ? ` — ${s.problem}` : ''}`);
+    log(
+      `suite: ${sec(s.wallMs)}, ${s.tests} tests, ${fmt(s.testsPerS, 2)} tests/s, runner ${fmt(s.rss.runner, 0)} MiB${s.problem ? ` — ${s.problem}` : ''}`,
+    );
   }
   return runs;
 }
@@ -336,8 +355,16 @@ type Variant = 'raw' | 'bare' | 'oneTest' | 'harness';
 const VARIANTS: { key: Variant; label: string; what: string }[] = [
   { key: 'raw', label: 'raw ws client (floor)', what: 'bench/raw-client.ts: mint a token, open, user_message, agent_completed, close' },
   { key: 'bare', label: 'bare Playwright test per run', what: 'bench/bare.spec.ts: the raw client inside a test, no harness fixtures' },
-  { key: 'oneTest', label: 'harness, all runs in one test', what: 'bench/one-test.spec.ts: users.create + sockets.open + say + finished, in one test' },
-  { key: 'harness', label: 'harness, one test per run', what: 'bench/overhead.spec.ts: { sockets, user } → sockets.open + say + finished (the suites’ shape)' },
+  {
+    key: 'oneTest',
+    label: 'harness, all runs in one test',
+    what: 'bench/one-test.spec.ts: users.create + sockets.open + say + finished, in one test',
+  },
+  {
+    key: 'harness',
+    label: 'harness, one test per run',
+    what: 'bench/overhead.spec.ts: { sockets, user } → sockets.open + say + finished (the suites’ shape)',
+  },
 ];
 
 interface OverheadRun {
@@ -351,7 +378,12 @@ async function startServer(stepDelayMs: number): Promise<{ url: string; secret: 
   const secret = randomBytes(32).toString('hex');
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO,
-    env: childEnv({ PORT: '0', AGENT_STEP_DELAY_MS: String(stepDelayMs), JWT_SECRET_KEY: secret, E2E_OAUTH_SIMULATION_KEY: randomBytes(16).toString('hex') }),
+    env: childEnv({
+      PORT: '0',
+      AGENT_STEP_DELAY_MS: String(stepDelayMs),
+      JWT_SECRET_KEY: secret,
+      E2E_OAUTH_SIMULATION_KEY: randomBytes(16).toString('hex'),
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   active.add(child);
@@ -373,7 +405,9 @@ async function startServer(stepDelayMs: number): Promise<{ url: string; secret: 
 function perRunFromJson(report: JsonReport | undefined, runs: number): number {
   const results: { start: number; end: number }[] = [];
   const walk = (s: JsonSuite) => {
-    for (const spec of s.specs ?? []) for (const t of spec.tests) for (const r of t.results) results.push({ start: Date.parse(r.startTime), end: Date.parse(r.startTime) + r.duration });
+    for (const spec of s.specs ?? [])
+      for (const t of spec.tests)
+        for (const r of t.results) results.push({ start: Date.parse(r.startTime), end: Date.parse(r.startTime) + r.duration });
     for (const child of s.suites ?? []) walk(child);
   };
   for (const s of report?.suites ?? []) walk(s);
@@ -408,12 +442,15 @@ async function benchOverhead(o: Options): Promise<OverheadRun[]> {
           const spec = { bare: 'bench/bare.spec.ts', oneTest: 'bench/one-test.spec.ts', harness: 'bench/overhead.spec.ts' }[variant];
           const r = await playwright(['-c', 'bench/playwright.config.ts', spec], env, { timeoutMs: 15 * 60_000, json: true });
           const expected = variant === 'oneTest' ? 1 : o.overheadRuns;
-          if (r.code !== 0 || r.json?.stats.expected !== expected) throw new Error(`${spec} failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`);
+          if (r.code !== 0 || r.json?.stats.expected !== expected)
+            throw new Error(`${spec} failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`);
           perRunMs[variant] = perRunFromJson(r.json, o.overheadRuns);
           processMs[variant] = r.wallMs;
         }
         out.push({ pacingMs, perRunMs, processMs, load: [loadBefore, load()] });
-        log(`overhead: ${VARIANTS.map((v) => `${v.key} ${fmt(perRunMs[v.key])} ms`).join(', ')} → ratio ${fmt(perRunMs.harness / perRunMs.raw, 2)}`);
+        log(
+          `overhead: ${VARIANTS.map((v) => `${v.key} ${fmt(perRunMs[v.key])} ms`).join(', ')} → ratio ${fmt(perRunMs.harness / perRunMs.raw, 2)}`,
+        );
       }
     } finally {
       await server.stop();
@@ -436,10 +473,16 @@ async function benchScaling(o: Options): Promise<ScalingRun[]> {
   for (let i = 0; i < o.runs; i++) {
     for (const workers of o.workers) {
       log(`scaling: round ${i + 1}/${o.runs}, ${workers} worker(s), AGENT_STEP_DELAY_MS=${SCALING_DELAY_MS}`);
-      const r = await playwright(['--project=agent-execution', '--project=core', `--workers=${workers}`], { AGENT_STEP_DELAY_MS: String(SCALING_DELAY_MS) }, { sample: true, timeoutMs: 40 * 60_000 });
+      const r = await playwright(
+        ['--project=agent-execution', '--project=core', `--workers=${workers}`],
+        { AGENT_STEP_DELAY_MS: String(SCALING_DELAY_MS) },
+        { sample: true, timeoutMs: 40 * 60_000 },
+      );
       const s: ScalingRun = { ...summarise(r, true), workers };
       out.push(s);
-      log(`scaling: ${workers} worker(s): ${sec(s.wallMs)} (${s.tests} tests, sum of test time ${sec(s.sumTestMs)})${s.problem ? ` — ${s.problem}` : ''}`);
+      log(
+        `scaling: ${workers} worker(s): ${sec(s.wallMs)} (${s.tests} tests, sum of test time ${sec(s.sumTestMs)})${s.problem ? ` — ${s.problem}` : ''}`,
+      );
     }
   }
   return out;
@@ -491,7 +534,8 @@ interface Results {
 }
 
 const all = (xs: number[], f: (n: number) => string) => xs.map(f).join(', ');
-const loads = (rs: { load: [number, number] }[]) => `${fmt(Math.min(...rs.flatMap((r) => r.load)), 1)}–${fmt(Math.max(...rs.flatMap((r) => r.load)), 1)}`;
+const loads = (rs: { load: [number, number] }[]) =>
+  `${fmt(Math.min(...rs.flatMap((r) => r.load)), 1)}–${fmt(Math.max(...rs.flatMap((r) => r.load)), 1)}`;
 const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
 
 function suiteSection(runs: SuiteRun[], m: Machine): string[] {
@@ -506,14 +550,56 @@ function suiteSection(runs: SuiteRun[], m: Machine): string[] {
     '',
     '| measure | median | all runs |',
     '|---|---|---|',
-    `| wall time | **${sec(med((r) => r.wallMs))}** | ${all(runs.map((r) => r.wallMs), sec)} |`,
-    `| tests | ${med((r) => r.tests)} | ${all(runs.map((r) => r.tests), String)} (passed ${all(runs.map((r) => r.passed), String)}) |`,
-    `| tests/s | **${fmt(med((r) => r.testsPerS), 2)}** | ${all(runs.map((r) => r.testsPerS), (n) => fmt(n, 2))} |`,
-    `| runner peak RSS | **${fmt(med((r) => r.rss.runner), 0)} MiB** | ${all(runs.map((r) => r.rss.runner), (n) => fmt(n, 0))} |`,
-    `| workers peak RSS (sum) | ${fmt(med((r) => r.rss.workers), 0)} MiB | ${all(runs.map((r) => r.rss.workers), (n) => fmt(n, 0))} (up to ${Math.max(...runs.map((r) => r.rss.maxWorkers))} at once) |`,
-    `| embedded server peak RSS | ${fmt(med((r) => r.rss.server), 0)} MiB | ${all(runs.map((r) => r.rss.server), (n) => fmt(n, 0))} |`,
-    `| whole tree peak RSS | ${fmt(med((r) => r.rss.total), 0)} MiB | ${all(runs.map((r) => r.rss.total), (n) => fmt(n, 0))} |`,
-    `| sum of test durations | ${sec(med((r) => r.sumTestMs))} | ${all(runs.map((r) => r.sumTestMs), sec)} |`,
+    `| wall time | **${sec(med((r) => r.wallMs))}** | ${all(
+      runs.map((r) => r.wallMs),
+      sec,
+    )} |`,
+    `| tests | ${med((r) => r.tests)} | ${all(
+      runs.map((r) => r.tests),
+      String,
+    )} (passed ${all(
+      runs.map((r) => r.passed),
+      String,
+    )}) |`,
+    `| tests/s | **${fmt(
+      med((r) => r.testsPerS),
+      2,
+    )}** | ${all(
+      runs.map((r) => r.testsPerS),
+      (n) => fmt(n, 2),
+    )} |`,
+    `| runner peak RSS | **${fmt(
+      med((r) => r.rss.runner),
+      0,
+    )} MiB** | ${all(
+      runs.map((r) => r.rss.runner),
+      (n) => fmt(n, 0),
+    )} |`,
+    `| workers peak RSS (sum) | ${fmt(
+      med((r) => r.rss.workers),
+      0,
+    )} MiB | ${all(
+      runs.map((r) => r.rss.workers),
+      (n) => fmt(n, 0),
+    )} (up to ${Math.max(...runs.map((r) => r.rss.maxWorkers))} at once) |`,
+    `| embedded server peak RSS | ${fmt(
+      med((r) => r.rss.server),
+      0,
+    )} MiB | ${all(
+      runs.map((r) => r.rss.server),
+      (n) => fmt(n, 0),
+    )} |`,
+    `| whole tree peak RSS | ${fmt(
+      med((r) => r.rss.total),
+      0,
+    )} MiB | ${all(
+      runs.map((r) => r.rss.total),
+      (n) => fmt(n, 0),
+    )} |`,
+    `| sum of test durations | ${sec(med((r) => r.sumTestMs))} | ${all(
+      runs.map((r) => r.sumTestMs),
+      sec,
+    )} |`,
     `| 1-min load average (before–after) | | ${runs.map((r) => `${fmt(r.load[0])}–${fmt(r.load[1])}`).join(', ')} |`,
     '',
     `Where the wall time goes (last run): the longest tests are ${longest.map((t) => `\`${t.title}\` (${t.project}) ${sec(t.ms)}`).join(', ')}. ` +
@@ -546,7 +632,10 @@ function overheadSection(runs: OverheadRun[], o: Options): string[] {
       '|---|---|---|---|---|',
       ...VARIANTS.map((v) => {
         const m = median(rs.map((r) => r.perRunMs[v.key]));
-        return `| ${v.label} | **${fmt(m)}** | ${fmt(m / raw, 2)} | ${all(rs.map((r) => r.perRunMs[v.key]), (n) => fmt(n))} | ${sec(median(rs.map((r) => r.processMs[v.key])))} |`;
+        return `| ${v.label} | **${fmt(m)}** | ${fmt(m / raw, 2)} | ${all(
+          rs.map((r) => r.perRunMs[v.key]),
+          (n) => fmt(n),
+        )} | ${sec(median(rs.map((r) => r.processMs[v.key])))} |`;
       }),
       '',
       `Per run over the floor: the harness (one test per run) adds ${fmt(median(rs.map((r) => r.perRunMs.harness)) - raw)} ms; ` +
@@ -574,7 +663,10 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
     '|---|---|---|---|---|---|---|',
     ...byWorkers.map(({ w, rs }) => {
       const m = median(rs.map((r) => r.wallMs));
-      return `| ${w} | **${sec(m)}** | **${fmt(base / m, 2)}×** | ${all(rs.map((r) => r.wallMs), sec)} | ${sec(median(rs.map((r) => r.sumTestMs)))} | ${fmt(median(rs.map((r) => r.rss?.runner ?? 0)), 0)} / ${fmt(median(rs.map((r) => r.rss?.workers ?? 0)), 0)} | ${loads(rs)} |`;
+      return `| ${w} | **${sec(m)}** | **${fmt(base / m, 2)}×** | ${all(
+        rs.map((r) => r.wallMs),
+        sec,
+      )} | ${sec(median(rs.map((r) => r.sumTestMs)))} | ${fmt(median(rs.map((r) => r.rss?.runner ?? 0)), 0)} / ${fmt(median(rs.map((r) => r.rss?.workers ?? 0)), 0)} | ${loads(rs)} |`;
     }),
     '',
     `Where the wall time goes (last 1-worker run, ${last.tests} tests, ${sec(last.sumTestMs)} of test time): the longest tests are ` +
@@ -582,7 +674,7 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
       `No worker count can finish before the longest single test plus start-up (workers, the setup project) and the reports.`,
     '',
     'Playwright hands tests to free workers in a fixed order (projects as configured, then files and lines); it has no way ' +
-      'to start the longest first. Replaying the 1-worker run\'s test durations through that order and through ' +
+      "to start the longest first. Replaying the 1-worker run's test durations through that order and through " +
       'longest-first, on N workers, separates the harness from the scheduling (fixed cost = measured wall − simulated ' +
       'test phase in dispatch order: process and worker start-up, setup project, reports):',
     '',
@@ -596,7 +688,12 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
     `The sum of test durations stays at ${byWorkers.map(({ w, rs }) => `${sec(median(rs.map((r) => r.sumTestMs)))} (${w})`).join(', ')}: ` +
       'tests do not slow down as workers are added, so the harness itself scales; what is lost is the tail of long tests that ' +
       'start late in the order.',
-    ...(problems.length ? ['', `**Runs with failures** (numbers above include them): ${problems.map((r) => `${r.workers} workers: ${r.problem}`).join(' / ')}`] : []),
+    ...(problems.length
+      ? [
+          '',
+          `**Runs with failures** (numbers above include them): ${problems.map((r) => `${r.workers} workers: ${r.problem}`).join(' / ')}`,
+        ]
+      : []),
     '',
   ];
 }
@@ -605,7 +702,10 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
 function schedulingEstimate(oneWorkerRun: ScalingRun, workers: number, measured: number, oneWorkerWall: number) {
   const tests = oneWorkerRun.durations.filter((t) => t.project !== 'setup').map((t) => t.ms);
   const inOrder = listSchedule(tests, workers);
-  const longestFirst = listSchedule([...tests].sort((a, b) => b - a), workers);
+  const longestFirst = listSchedule(
+    [...tests].sort((a, b) => b - a),
+    workers,
+  );
   const fixed = measured - inOrder;
   const estimate = fixed + longestFirst;
   return { measured, inOrder, longestFirst, fixed, estimate, speedup: oneWorkerWall / estimate };
@@ -615,14 +715,17 @@ function reporterSection(runs: ReporterRun[]): string[] {
   return [
     `## 4. Iteration summary rendering for ${REPORTER_RESULTS.toLocaleString('en-US')} synthetic results`,
     '',
-    'scripts/bench-reporter.ts\'s synthetic run (failures, diagnoses, flaky, skipped and did-not-run tests, 20 iterations of ' +
+    "scripts/bench-reporter.ts's synthetic run (failures, diagnoses, flaky, skipped and did-not-run tests, 20 iterations of " +
       'history): view model + Handlebars render, in process. Cold = the first render (template compile included).',
     '',
     '| template | cold | warm median (model + render) | warm runs | Markdown |',
     '|---|---|---|---|---|',
     ...runs.map(
       (r) =>
-        `| ${r.template} | ${fmt(r.coldMs, 0)} ms | **${fmt(median(r.warm.map((w) => w.totalMs)), 0)} ms** (${fmt(median(r.warm.map((w) => w.modelMs)), 0)} + ${fmt(median(r.warm.map((w) => w.renderMs)), 0)}) | ${all(r.warm.map((w) => w.totalMs), (n) => fmt(n, 0))} | ${fmt(r.kib, 0)} KiB |`,
+        `| ${r.template} | ${fmt(r.coldMs, 0)} ms | **${fmt(median(r.warm.map((w) => w.totalMs)), 0)} ms** (${fmt(median(r.warm.map((w) => w.modelMs)), 0)} + ${fmt(median(r.warm.map((w) => w.renderMs)), 0)}) | ${all(
+          r.warm.map((w) => w.totalMs),
+          (n) => fmt(n, 0),
+        )} | ${fmt(r.kib, 0)} KiB |`,
     ),
     '',
   ];
@@ -653,7 +756,10 @@ function targetsSection(r: Results): string[] {
       const speedup = wall(1) / wall(8);
       const one = r.scaling.filter((x) => x.workers === 1).pop()!;
       const est = schedulingEstimate(one, 8, wall(8), wall(1));
-      const top = one.longest.slice(0, 3).map((t) => `\`${t.title}\` ${sec(t.ms)}`).join(', ');
+      const top = one.longest
+        .slice(0, 3)
+        .map((t) => `\`${t.title}\` ${sec(t.ms)}`)
+        .join(', ');
       lines.push(
         `- 8 workers ≥ ${TARGET_SPEEDUP_AT_8}× one worker under latency: **${fmt(speedup, 2)}×** (${sec(wall(1))} → ${sec(wall(8))}) — ` +
           `${verdict(speedup >= TARGET_SPEEDUP_AT_8)}` +
@@ -713,8 +819,8 @@ function renderDoc(r: Results): string {
       'the text once against an index of the secrets by their first 8 characters.',
     '- Each received WebSocket frame became a boxed report step, and each such step captured and source-mapped a stack. ' +
       'The frames of one wait now share one stack capture (the steps point at the test line that waited).',
-    '- `users` and `sockets` no longer pull in Playwright\'s `request` fixture for every test: an unauthenticated context is ' +
-      'made only when one is needed (test-auth, register, tracked tokens, diagnosing a refused upgrade), and a user\'s token is ' +
+    "- `users` and `sockets` no longer pull in Playwright's `request` fixture for every test: an unauthenticated context is " +
+      "made only when one is needed (test-auth, register, tracked tokens, diagnosing a refused upgrade), and a user's token is " +
       'logged out through its own context.',
     '',
     'Kept per test on purpose: each test makes its own users and threads (docs/writing-tests.md), so the user context, ' +
@@ -754,7 +860,9 @@ async function main(): Promise<void> {
   if (process.platform !== 'linux') throw new Error('the benchmark samples memory from /proc and needs Linux');
   const started = performance.now();
   const results: Results = { machine: machine(), options: o, minutes: 0 };
-  log(`${results.machine.cpus} cores, ${results.machine.cpuModel}, load ${results.machine.loadAtStart.map((n) => fmt(n, 2)).join(' ')}; parts: ${[...o.only].join(', ')}; ${o.runs} runs each`);
+  log(
+    `${results.machine.cpus} cores, ${results.machine.cpuModel}, load ${results.machine.loadAtStart.map((n) => fmt(n, 2)).join(' ')}; parts: ${[...o.only].join(', ')}; ${o.runs} runs each`,
+  );
   if (o.only.has('reporter')) results.reporter = benchReporter(o);
   if (o.only.has('overhead')) results.overhead = await benchOverhead(o);
   if (o.only.has('suite')) results.suite = await benchSuite(o);

@@ -21,13 +21,18 @@ export interface MatrixEntry {
 }
 
 export function buildMatrix(projectsInput = '', shardsInput = ''): { include: MatrixEntry[] } {
-  const asked = projectsInput.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+  const asked = projectsInput
+    .split(/[\s,]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const projects = asked.length === 0 || (asked.length === 1 && asked[0] === 'all') ? [...PROJECTS] : [...new Set(asked)];
   const unknown = projects.filter((p) => !PROJECTS.includes(p));
-  if (unknown.length) throw new Error(`unknown project(s) ${unknown.map((p) => `"${p}"`).join(', ')}; projects are ${PROJECTS.join(', ')} or all`);
+  if (unknown.length)
+    throw new Error(`unknown project(s) ${unknown.map((p) => `"${p}"`).join(', ')}; projects are ${PROJECTS.join(', ')} or all`);
   const raw = shardsInput.trim();
   const total = raw === '' ? DEFAULT_SHARDS : Number(raw);
-  if (!Number.isInteger(total) || total < 1 || total > MAX_SHARDS) throw new Error(`shards must be a whole number from 1 to ${MAX_SHARDS} (got "${shardsInput}")`);
+  if (!Number.isInteger(total) || total < 1 || total > MAX_SHARDS)
+    throw new Error(`shards must be a whole number from 1 to ${MAX_SHARDS} (got "${shardsInput}")`);
   return { include: projects.flatMap((project) => Array.from({ length: total }, (_, i) => ({ project, shard: i + 1, total }))) };
 }
 
@@ -37,7 +42,9 @@ if (require.main === module) {
     const line = `matrix=${JSON.stringify(matrix)}\n`;
     if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, line);
     else process.stdout.write(line);
-    process.stdout.write(`${matrix.include.length} job(s): ${[...new Set(matrix.include.map((e) => e.project))].join(', ')} × ${matrix.include[0].total} shard(s)\n`);
+    process.stdout.write(
+      `${matrix.include.length} job(s): ${[...new Set(matrix.include.map((e) => e.project))].join(', ')} × ${matrix.include[0].total} shard(s)\n`,
+    );
   } catch (error) {
     process.stderr.write(`ci-matrix: ${(error as Error).message}\n`);
     process.exit(1);

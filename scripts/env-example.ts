@@ -23,7 +23,9 @@ export function renderEnvExample(): string {
 
 /** README's configuration table, between the settings markers. */
 export function renderReadmeTable(): string {
-  const rows = Object.entries(SETTING_SPECS).map(([name, spec]) => `| \`${name}\` | ${'default' in spec ? `\`${spec.default}\`` : '–'} | ${spec.help.replace(/\|/g, '\\|')} |`);
+  const rows = Object.entries(SETTING_SPECS).map(
+    ([name, spec]) => `| \`${name}\` | ${'default' in spec ? `\`${spec.default}\`` : '–'} | ${spec.help.replace(/\|/g, '\\|')} |`,
+  );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
 

@@ -87,7 +87,9 @@ export function readCatalog(file = CATALOG): CatalogTest[] {
 
 export function expectedCatchers(fault: string, catalog: CatalogTest[]): CatalogTest[] {
   const names = FAULT_CATCHES[fault] ?? [];
-  return catalog.filter((t) => names.includes(t.title) || names.includes(t.catches) || t.catches.split(/,\s*/).some((part) => names.includes(part)));
+  return catalog.filter(
+    (t) => names.includes(t.title) || names.includes(t.catches) || t.catches.split(/,\s*/).some((part) => names.includes(part)),
+  );
 }
 
 export interface FaultResult {
@@ -138,7 +140,9 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', () => (out.trim().startsWith('{') ? resolve(out) : reject(new Error(`${fault}: no JSON report. ${err.slice(0, 500)}`))));
+    child.on('close', () =>
+      out.trim().startsWith('{') ? resolve(out) : reject(new Error(`${fault}: no JSON report. ${err.slice(0, 500)}`)),
+    );
   }).finally(() => server.close());
   const reports = path.join(root, 'reports');
   const markdown = existsSync(reports) ? readdirSync(reports).find((f) => f.endsWith('.md')) : undefined;
@@ -166,7 +170,12 @@ interface Suite {
   suites?: Suite[];
 }
 
-export async function faultCoverage(options: { faults?: string[]; targeted?: boolean; concurrency?: number; log?: (line: string) => void }): Promise<FaultResult[]> {
+export async function faultCoverage(options: {
+  faults?: string[];
+  targeted?: boolean;
+  concurrency?: number;
+  log?: (line: string) => void;
+}): Promise<FaultResult[]> {
   const catalog = readCatalog();
   const faults = options.faults ?? FAULTS.map((f) => f.name);
   const queue = [...faults];
@@ -177,9 +186,20 @@ export async function faultCoverage(options: { faults?: string[]; targeted?: boo
       const run = await runWithFault(fault, options.targeted ? expected : undefined);
       const missed = expected.map(key).filter((k) => !run.failing.includes(k));
       const unnamed = options.targeted ? run.failing.filter((k) => !run.summary.includes(k.split(' › ')[1])) : [];
-      const result = { fault, expected: expected.map(key), failing: run.failing, missed, unnamed, ran: run.ran, ms: run.ms, caught: run.failing.length > 0 && missed.length === 0 && expected.length > 0 };
+      const result = {
+        fault,
+        expected: expected.map(key),
+        failing: run.failing,
+        missed,
+        unnamed,
+        ran: run.ran,
+        ms: run.ms,
+        caught: run.failing.length > 0 && missed.length === 0 && expected.length > 0,
+      };
       results.push(result);
-      options.log?.(`${result.caught ? 'caught ' : 'MISSED '} ${fault}: ${run.failing.length}/${run.ran} failing${missed.length ? `; expected but passed: ${missed.join(', ')}` : ''} (${Math.round(run.ms / 1000)} s)`);
+      options.log?.(
+        `${result.caught ? 'caught ' : 'MISSED '} ${fault}: ${run.failing.length}/${run.ran} failing${missed.length ? `; expected but passed: ${missed.join(', ')}` : ''} (${Math.round(run.ms / 1000)} s)`,
+      );
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
@@ -223,7 +243,11 @@ if (require.main === module) {
     concurrency: Number(arg('--concurrency') ?? 2),
     log: (line) => process.stdout.write(`${line}\n`),
   }).then((results) => {
-    if (write) writeFileSync(path.join(REPO, 'docs', 'fault-coverage.md'), renderCoverage(results, { date: new Date().toISOString().slice(0, 10), totalMs: performance.now() - start }));
+    if (write)
+      writeFileSync(
+        path.join(REPO, 'docs', 'fault-coverage.md'),
+        renderCoverage(results, { date: new Date().toISOString().slice(0, 10), totalMs: performance.now() - start }),
+      );
     const missed = results.filter((r) => !r.caught);
     process.stdout.write(`${results.length - missed.length} of ${results.length} fault switches caught\n`);
     process.exit(missed.length ? 1 : 0);

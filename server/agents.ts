@@ -19,8 +19,16 @@ const SUB_AGENT_TOOLS: Record<SubAgent, string[]> = {
 };
 
 export const CATALOG: Record<AgentType, { name: string; description: string; tools: string[] }> = {
-  triage: { name: 'Triage Agent', description: 'Classifies a request and decides which agents should handle it.', tools: SUB_AGENT_TOOLS.triage },
-  data: { name: 'Data Agent', description: 'Queries usage data and aggregates metrics (latency, throughput, spend).', tools: SUB_AGENT_TOOLS.data },
+  triage: {
+    name: 'Triage Agent',
+    description: 'Classifies a request and decides which agents should handle it.',
+    tools: SUB_AGENT_TOOLS.triage,
+  },
+  data: {
+    name: 'Data Agent',
+    description: 'Queries usage data and aggregates metrics (latency, throughput, spend).',
+    tools: SUB_AGENT_TOOLS.data,
+  },
   optimization: {
     name: 'Optimization Agent',
     description: 'Analyses cost and recommends changes that lower spend without hurting quality.',
@@ -79,8 +87,10 @@ function topicSentences(topics: Topics, faults: FaultSet): string[] {
         : `Cost: monthly spend is $${MONTHLY_SPEND_USD.toLocaleString('en-US')}; routing simple prompts to a smaller model and caching repeats gives estimated savings of $${SAVINGS_USD.toLocaleString('en-US')} per month.`,
     );
   }
-  if (topics.anomaly) s.push('Anomalies: 2 anomalies found in the last 7 days, a p95 latency spike on gpt-4o and a daily spend jump on claude-3-haiku.');
-  if (topics.capacity) s.push('Capacity: at the current growth rate utilization reaches 82% within 90 days, so plan extra capacity before then.');
+  if (topics.anomaly)
+    s.push('Anomalies: 2 anomalies found in the last 7 days, a p95 latency spike on gpt-4o and a daily spend jump on claude-3-haiku.');
+  if (topics.capacity)
+    s.push('Capacity: at the current growth rate utilization reaches 82% within 90 days, so plan extra capacity before then.');
   return s;
 }
 
@@ -96,12 +106,20 @@ const RECOMMENDATIONS = [
   { action: 'Batch non-urgent jobs off-peak', impact: 'low' },
 ];
 
-function toolCall(tool: string, excerpt: string, topics: Topics, faults: FaultSet): { parameters: Record<string, unknown>; results: Record<string, unknown> } {
+function toolCall(
+  tool: string,
+  excerpt: string,
+  topics: Topics,
+  faults: FaultSet,
+): { parameters: Record<string, unknown>; results: Record<string, unknown> } {
   switch (tool) {
     case 'intent_classifier':
       return { parameters: { text: excerpt }, results: { intent: intentOf(topics), confidence: 0.92 } };
     case 'data_query':
-      return { parameters: { source: 'usage_metrics', period_days: 30 }, results: { rows: 1440, source: 'usage_metrics', period_days: 30 } };
+      return {
+        parameters: { source: 'usage_metrics', period_days: 30 },
+        results: { rows: 1440, source: 'usage_metrics', period_days: 30 },
+      };
     case 'metrics_aggregator':
       return {
         parameters: { metrics: ['latency_ms', 'requests', 'spend_usd'], group_by: 'model' },
@@ -120,9 +138,12 @@ function toolCall(tool: string, excerpt: string, topics: Topics, faults: FaultSe
 const listOf = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : items.join(''));
 
 const AGENT_SUMMARY: Record<AgentType, (topics: Topics, agents: SubAgent[]) => string> = {
-  triage: (t) => `Triage classified the request as ${intentOf(t).replace('_', ' ')} with confidence 0.92 and routed it to the data and optimization agents.`,
-  data: () => 'Data analysis complete: data_query read 1,440 hourly usage records for the last 30 days and metrics_aggregator summarised latency, requests and spend per model (average latency 412 ms, p95 1,180 ms).',
-  optimization: () => 'Optimization review complete: cost_analyzer priced usage per model and recommendation_engine ranked 3 changes by impact: route simple prompts to a smaller model, cache repeated prompts, batch off-peak jobs.',
+  triage: (t) =>
+    `Triage classified the request as ${intentOf(t).replace('_', ' ')} with confidence 0.92 and routed it to the data and optimization agents.`,
+  data: () =>
+    'Data analysis complete: data_query read 1,440 hourly usage records for the last 30 days and metrics_aggregator summarised latency, requests and spend per model (average latency 412 ms, p95 1,180 ms).',
+  optimization: () =>
+    'Optimization review complete: cost_analyzer priced usage per model and recommendation_engine ranked 3 changes by impact: route simple prompts to a smaller model, cache repeated prompts, batch off-peak jobs.',
   supervisor: (t, agents) =>
     `Supervisor summary: ${listOf(agents.map((a) => `the ${a} agent`))} handled the request (intent ${intentOf(t).replace('_', ' ')}); usage metrics for the last 30 days were analysed and 3 recommendations ranked by impact.`,
 };
@@ -165,13 +186,19 @@ export function planRun(type: AgentType, request: string, faults: FaultSet): Pla
   const topics = topicsOf(request);
   const excerpt = excerptOf(request);
   const agents: SubAgent[] =
-    type === 'supervisor' ? (faults.has('supervisor-skips-data') ? ['triage', 'optimization'] : ['triage', 'data', 'optimization']) : [type];
+    type === 'supervisor'
+      ? faults.has('supervisor-skips-data')
+        ? ['triage', 'optimization']
+        : ['triage', 'data', 'optimization']
+      : [type];
 
   const middle: PlannedEvent[] = [];
   const toolsUsed: string[] = [];
   let step = 0;
   for (const agent of agents) {
-    const thinking: PlannedEvent[] = faults.has('agent-thinking-dropped') ? [] : [{ agent, type: 'agent_thinking', fields: { reasoning: REASONING[agent] } }];
+    const thinking: PlannedEvent[] = faults.has('agent-thinking-dropped')
+      ? []
+      : [{ agent, type: 'agent_thinking', fields: { reasoning: REASONING[agent] } }];
     const tools: PlannedEvent[] = [];
     for (const tool of SUB_AGENT_TOOLS[agent]) {
       const executionId = `exec_${randomBytes(8).toString('hex')}`;
@@ -200,7 +227,12 @@ export function planRun(type: AgentType, request: string, faults: FaultSet): Pla
     type === 'triage'
       ? { intent: intentOf(topics), confidence: 0.92 }
       : type === 'data'
-        ? { records_analyzed: 1440, period_days: 30, metrics: toolCall('metrics_aggregator', excerpt, topics, faults).results, ...topicResult(topics, faults) }
+        ? {
+            records_analyzed: 1440,
+            period_days: 30,
+            metrics: toolCall('metrics_aggregator', excerpt, topics, faults).results,
+            ...topicResult(topics, faults),
+          }
         : type === 'optimization'
           ? { recommendations: RECOMMENDATIONS, ...topicResult(topics, faults) }
           : { intent: intentOf(topics), delegated_to: agents, recommendations: RECOMMENDATIONS, ...topicResult(topics, faults) };

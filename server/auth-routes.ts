@@ -85,7 +85,11 @@ export const authRoutes: Route[] = [
       checkEmail(body, email);
       const password = body.string('password', { required: true });
       if (password !== undefined && password.length < MIN_PASSWORD) {
-        body.problems.push({ loc: ['body', 'password'], msg: `String should have at least ${MIN_PASSWORD} characters`, type: 'string_too_short' });
+        body.problems.push({
+          loc: ['body', 'password'],
+          msg: `String should have at least ${MIN_PASSWORD} characters`,
+          type: 'string_too_short',
+        });
       }
       const name = body.string('name');
       body.done();

@@ -14,46 +14,162 @@ export interface FaultSpec {
 
 const FAULT_TABLE = [
   // §1 tokens
-  { name: 'alg-none-accepted', clause: '§1 "A token with alg other than HS256 (including none) MUST be rejected"', breaks: 'unsigned alg:none tokens with valid claims are accepted (REST, validate, upgrade)' },
+  {
+    name: 'alg-none-accepted',
+    clause: '§1 "A token with alg other than HS256 (including none) MUST be rejected"',
+    breaks: 'unsigned alg:none tokens with valid claims are accepted (REST, validate, upgrade)',
+  },
   { name: 'expiry-ignored', clause: '§1 valid for access when "exp in the future"', breaks: 'expired tokens are accepted' },
-  { name: 'refresh-accepted-as-access', clause: '§1 valid for access when "token_type == access"', breaks: 'a refresh token works as a Bearer access token' },
-  { name: 'issuer-unchecked', clause: '§1 valid for access when "iss and aud match" (iss)', breaks: 'tokens with a foreign iss are accepted' },
-  { name: 'test-header-bypass', clause: '§1 "Headers that look like test switches MUST NOT relax any check"', breaks: 'REST requests carrying X-Test-Mode are served as a demo user without a valid token' },
+  {
+    name: 'refresh-accepted-as-access',
+    clause: '§1 valid for access when "token_type == access"',
+    breaks: 'a refresh token works as a Bearer access token',
+  },
+  {
+    name: 'issuer-unchecked',
+    clause: '§1 valid for access when "iss and aud match" (iss)',
+    breaks: 'tokens with a foreign iss are accepted',
+  },
+  {
+    name: 'test-header-bypass',
+    clause: '§1 "Headers that look like test switches MUST NOT relax any check"',
+    breaks: 'REST requests carrying X-Test-Mode are served as a demo user without a valid token',
+  },
   // §2 auth service
-  { name: 'refresh-reusable', clause: '§2 refresh "old refresh token is spent" / §1 refresh tokens are single-use', breaks: 'a refresh token can be exchanged again and again' },
-  { name: 'logout-not-revoking', clause: '§2 logout "the bearer token\'s jti is revoked"', breaks: 'logout answers success but the token keeps working' },
-  { name: 'bypass-key-unchecked', clause: '§2 test-auth "401 key missing or wrong"', breaks: '/auth/e2e/test-auth issues tokens without the right X-E2E-Bypass-Key' },
+  {
+    name: 'refresh-reusable',
+    clause: '§2 refresh "old refresh token is spent" / §1 refresh tokens are single-use',
+    breaks: 'a refresh token can be exchanged again and again',
+  },
+  {
+    name: 'logout-not-revoking',
+    clause: '§2 logout "the bearer token\'s jti is revoked"',
+    breaks: 'logout answers success but the token keeps working',
+  },
+  {
+    name: 'bypass-key-unchecked',
+    clause: '§2 test-auth "401 key missing or wrong"',
+    breaks: '/auth/e2e/test-auth issues tokens without the right X-E2E-Bypass-Key',
+  },
   // §3 backend REST
-  { name: 'route-unprotected', clause: '§3 "Protected routes take Authorization: Bearer" (GET /api/agents)', breaks: 'GET /api/agents answers 200 with no or a bad token' },
-  { name: 'cors-reflect-any-origin', clause: '§3 "any other origin gets no access-control-allow-origin header"', breaks: 'every Origin is echoed in access-control-allow-origin' },
-  { name: 'request-id-not-echoed', clause: '§3 x-request-id "echoes the request\'s x-request-id when given"', breaks: 'a fresh x-request-id is always sent instead of the caller\'s' },
-  { name: 'nosniff-success-only', clause: '§3 "Every response carries x-content-type-options: nosniff"', breaks: 'error responses (4xx/5xx) lack x-content-type-options' },
-  { name: 'thread-ownership-unchecked', clause: '§3 threads "403 {"detail":"Access denied"} if another user\'s"', breaks: 'REST thread routes serve and change another user\'s thread' },
+  {
+    name: 'route-unprotected',
+    clause: '§3 "Protected routes take Authorization: Bearer" (GET /api/agents)',
+    breaks: 'GET /api/agents answers 200 with no or a bad token',
+  },
+  {
+    name: 'cors-reflect-any-origin',
+    clause: '§3 "any other origin gets no access-control-allow-origin header"',
+    breaks: 'every Origin is echoed in access-control-allow-origin',
+  },
+  {
+    name: 'request-id-not-echoed',
+    clause: '§3 x-request-id "echoes the request\'s x-request-id when given"',
+    breaks: "a fresh x-request-id is always sent instead of the caller's",
+  },
+  {
+    name: 'nosniff-success-only',
+    clause: '§3 "Every response carries x-content-type-options: nosniff"',
+    breaks: 'error responses (4xx/5xx) lack x-content-type-options',
+  },
+  {
+    name: 'thread-ownership-unchecked',
+    clause: '§3 threads "403 {"detail":"Access denied"} if another user\'s"',
+    breaks: "REST thread routes serve and change another user's thread",
+  },
   { name: 'threads-oldest-first', clause: '§3 GET /api/threads "newest first"', breaks: 'the thread list comes oldest first' },
-  { name: 'force-failure-ignored', clause: '§3 execute / §4 run context: "force_failure: true" makes the run fail', breaks: 'force_failure is ignored; the run succeeds' },
+  {
+    name: 'force-failure-ignored',
+    clause: '§3 execute / §4 run context: "force_failure: true" makes the run fail',
+    breaks: 'force_failure is ignored; the run succeeds',
+  },
   // §4 WebSocket handshake
-  { name: 'ws-subprotocol-auth-broken', clause: '§4 handshake token from "a subprotocol entry jwt.<base64url(jwt)>"', breaks: 'a valid jwt.<base64url> subprotocol token gets HTTP 403' },
+  {
+    name: 'ws-subprotocol-auth-broken',
+    clause: '§4 handshake token from "a subprotocol entry jwt.<base64url(jwt)>"',
+    breaks: 'a valid jwt.<base64url> subprotocol token gets HTTP 403',
+  },
   { name: 'ticket-reusable', clause: '§4 "?ticket=<ticket_id> (single-use)"', breaks: 'a ticket opens any number of sockets' },
-  { name: 'ws-query-token-accepted', clause: '§4 "A token given only as ?token= counts as missing"', breaks: 'an upgrade authenticated only by ?token= is accepted' },
-  { name: 'ws-demo-fallback', clause: '§4 "Missing ... token: the upgrade is rejected with HTTP 403"', breaks: 'an upgrade without any token opens as a shared demo user' },
+  {
+    name: 'ws-query-token-accepted',
+    clause: '§4 "A token given only as ?token= counts as missing"',
+    breaks: 'an upgrade authenticated only by ?token= is accepted',
+  },
+  {
+    name: 'ws-demo-fallback',
+    clause: '§4 "Missing ... token: the upgrade is rejected with HTTP 403"',
+    breaks: 'an upgrade without any token opens as a shared demo user',
+  },
   // §4 frames and runs
-  { name: 'welcome-user-id-truncated', clause: '§4 connection_established "(user_id in full)"', breaks: 'connection_established data.user_id is cut to 8 characters' },
+  {
+    name: 'welcome-user-id-truncated',
+    clause: '§4 connection_established "(user_id in full)"',
+    breaks: 'connection_established data.user_id is cut to 8 characters',
+  },
   { name: 'agent-thinking-dropped', clause: '§4 run events "2. agent_thinking (>= 1)"', breaks: 'runs send no agent_thinking' },
-  { name: 'thinking-after-tools', clause: '§4 run events "in this order" (thinking before tool calls)', breaks: 'each agent\'s agent_thinking comes after its tool pairs' },
+  {
+    name: 'thinking-after-tools',
+    clause: '§4 run events "in this order" (thinking before tool calls)',
+    breaks: "each agent's agent_thinking comes after its tool pairs",
+  },
   { name: 'tool-completed-renamed', clause: '§4 run events "then tool_completed"', breaks: 'tool_completed is sent as tool_result' },
   { name: 'data-not-mirrored', clause: '§4 "the same fields mirrored under data"', breaks: 'run events carry no data object' },
-  { name: 'chunks-mismatch', clause: '§4 stream_chunk "the chunks joined in order equal the final response"', breaks: 'the last stream_chunk is never sent' },
-  { name: 'cross-user-event-leak', clause: '§4 Isolation "Events of a run go to ... no other user"', breaks: 'run events are broadcast to every open connection' },
-  { name: 'recovery-not-delivered', clause: '§4 Recovery "remaining events are delivered on that user\'s next connection"', breaks: 'events emitted while the user had no connection are lost' },
-  { name: 'heartbeat-never-sent', clause: '§4 "When idle for heartbeat_interval seconds the server sends heartbeat"', breaks: 'idle connections never get a heartbeat frame' },
-  { name: 'connection-limit-unenforced', clause: '§4 "A user may hold 10 connections; the 11th ... closed 1008"', breaks: 'an 11th connection is opened normally' },
-  { name: 'oversized-frames-accepted', clause: '§4 "larger than max_message_size: close 1009"', breaks: 'frames over max_message_size are processed' },
-  { name: 'stop-ignored', clause: '§4 stop_agent "the run ends with agent_completed status:cancelled"', breaks: 'stop_agent is silently ignored and the run completes' },
-  { name: 'supervisor-skips-data', clause: '§4 "A supervisor run delegates to triage, then data, then optimization"', breaks: 'supervisor runs never delegate to the data agent' },
-  { name: 'assistant-message-not-saved', clause: '§4 "on completion, an assistant message equal to final_response"', breaks: 'the run\'s thread never receives the assistant message' },
+  {
+    name: 'chunks-mismatch',
+    clause: '§4 stream_chunk "the chunks joined in order equal the final response"',
+    breaks: 'the last stream_chunk is never sent',
+  },
+  {
+    name: 'cross-user-event-leak',
+    clause: '§4 Isolation "Events of a run go to ... no other user"',
+    breaks: 'run events are broadcast to every open connection',
+  },
+  {
+    name: 'recovery-not-delivered',
+    clause: '§4 Recovery "remaining events are delivered on that user\'s next connection"',
+    breaks: 'events emitted while the user had no connection are lost',
+  },
+  {
+    name: 'heartbeat-never-sent',
+    clause: '§4 "When idle for heartbeat_interval seconds the server sends heartbeat"',
+    breaks: 'idle connections never get a heartbeat frame',
+  },
+  {
+    name: 'connection-limit-unenforced',
+    clause: '§4 "A user may hold 10 connections; the 11th ... closed 1008"',
+    breaks: 'an 11th connection is opened normally',
+  },
+  {
+    name: 'oversized-frames-accepted',
+    clause: '§4 "larger than max_message_size: close 1009"',
+    breaks: 'frames over max_message_size are processed',
+  },
+  {
+    name: 'stop-ignored',
+    clause: '§4 stop_agent "the run ends with agent_completed status:cancelled"',
+    breaks: 'stop_agent is silently ignored and the run completes',
+  },
+  {
+    name: 'supervisor-skips-data',
+    clause: '§4 "A supervisor run delegates to triage, then data, then optimization"',
+    breaks: 'supervisor runs never delegate to the data agent',
+  },
+  {
+    name: 'assistant-message-not-saved',
+    clause: '§4 "on completion, an assistant message equal to final_response"',
+    breaks: "the run's thread never receives the assistant message",
+  },
   // §4 agent content
-  { name: 'short-answers', clause: '§4 content "final_response is >= 100 characters and contains every topic word"', breaks: 'final_response is a short generic sentence without topic words' },
-  { name: 'savings-missing', clause: '§4 content "cost or saving -> estimated_monthly_savings"', breaks: 'result lacks estimated_monthly_savings' },
+  {
+    name: 'short-answers',
+    clause: '§4 content "final_response is >= 100 characters and contains every topic word"',
+    breaks: 'final_response is a short generic sentence without topic words',
+  },
+  {
+    name: 'savings-missing',
+    clause: '§4 content "cost or saving -> estimated_monthly_savings"',
+    breaks: 'result lacks estimated_monthly_savings',
+  },
   // §5 timing
   { name: 'slow-health', clause: '§5 "/health p95 < 2 s"', breaks: '/health and /api/health take 2.1 s' },
 ] as const satisfies readonly FaultSpec[];

@@ -19,8 +19,7 @@ export class HttpError extends Error {
   }
 }
 
-export const detail = (status: number, text: string, headers?: Record<string, string>) =>
-  new HttpError(status, { detail: text }, headers);
+export const detail = (status: number, text: string, headers?: Record<string, string>) => new HttpError(status, { detail: text }, headers);
 
 export interface FieldProblem {
   loc: (string | number)[];
@@ -159,7 +158,8 @@ export class BodyReader {
   stringArray(field: string): string[] | undefined {
     const v = this.body[field];
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return this.problem(field, 'Input should be a valid list of strings', 'list_type');
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      return this.problem(field, 'Input should be a valid list of strings', 'list_type');
     return v as string[];
   }
 
@@ -167,7 +167,8 @@ export class BodyReader {
   int(field: string, min: number, max: number, fallback: number): number {
     const raw = this.body[field];
     if (raw === undefined || raw === null) return fallback;
-    const n = typeof raw === 'number' ? raw : this.where === 'query' && typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    const n =
+      typeof raw === 'number' ? raw : this.where === 'query' && typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
     if (!Number.isInteger(n)) {
       this.problem(field, 'Input should be a valid integer', 'int_parsing');
       return fallback;

@@ -61,15 +61,34 @@ function check(condition: boolean, message: string): void {
 
 /** Rejects option values the server cannot honour; messages name the option, never a secret's value. */
 function validate(o: ServerOptions): void {
-  check(o.port === undefined || (Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535), `port must be an integer from 0 to 65535 (got ${o.port})`);
-  check(o.jwtSecret === undefined || o.jwtSecret.length >= MIN_SECRET_LENGTH, `jwtSecret must be at least ${MIN_SECRET_LENGTH} characters long`);
+  check(
+    o.port === undefined || (Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535),
+    `port must be an integer from 0 to 65535 (got ${o.port})`,
+  );
+  check(
+    o.jwtSecret === undefined || o.jwtSecret.length >= MIN_SECRET_LENGTH,
+    `jwtSecret must be at least ${MIN_SECRET_LENGTH} characters long`,
+  );
   check(o.bypassKey === undefined || o.bypassKey.length > 0, 'bypassKey must not be empty');
   check(o.environment === undefined || o.environment.trim() !== '', 'environment must not be empty');
-  check(o.heartbeatIntervalS === undefined || (Number.isFinite(o.heartbeatIntervalS) && o.heartbeatIntervalS > 0), `heartbeatIntervalS must be a positive number (got ${o.heartbeatIntervalS})`);
-  check(o.maxMessageSize === undefined || (Number.isInteger(o.maxMessageSize) && o.maxMessageSize >= 1024), `maxMessageSize must be an integer >= 1024 (got ${o.maxMessageSize})`);
-  check(o.agentStepDelayMs === undefined || (Number.isInteger(o.agentStepDelayMs) && o.agentStepDelayMs >= 0), `agentStepDelayMs must be an integer >= 0 (got ${o.agentStepDelayMs})`);
-  check(o.startupDelayMs === undefined || (Number.isInteger(o.startupDelayMs) && o.startupDelayMs >= 0), `startupDelayMs must be an integer >= 0 (got ${o.startupDelayMs})`);
-  for (const origin of o.corsOrigins ?? []) check(isOrigin(origin), `CORS origin "${origin}" is not an http(s) origin such as http://localhost:3000`);
+  check(
+    o.heartbeatIntervalS === undefined || (Number.isFinite(o.heartbeatIntervalS) && o.heartbeatIntervalS > 0),
+    `heartbeatIntervalS must be a positive number (got ${o.heartbeatIntervalS})`,
+  );
+  check(
+    o.maxMessageSize === undefined || (Number.isInteger(o.maxMessageSize) && o.maxMessageSize >= 1024),
+    `maxMessageSize must be an integer >= 1024 (got ${o.maxMessageSize})`,
+  );
+  check(
+    o.agentStepDelayMs === undefined || (Number.isInteger(o.agentStepDelayMs) && o.agentStepDelayMs >= 0),
+    `agentStepDelayMs must be an integer >= 0 (got ${o.agentStepDelayMs})`,
+  );
+  check(
+    o.startupDelayMs === undefined || (Number.isInteger(o.startupDelayMs) && o.startupDelayMs >= 0),
+    `startupDelayMs must be an integer >= 0 (got ${o.startupDelayMs})`,
+  );
+  for (const origin of o.corsOrigins ?? [])
+    check(isOrigin(origin), `CORS origin "${origin}" is not an http(s) origin such as http://localhost:3000`);
 }
 
 function isOrigin(value: string): boolean {
@@ -87,7 +106,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = options.host ?? DEFAULTS.host;
   const store = new Store();
   // No secret given: a random one per start, never printed (the harness then gets tokens from the auth routes).
-  const tokens = new TokenService(options.jwtSecret ?? randomBytes(32).toString('hex'), options.environment ?? DEFAULTS.environment, store, faults);
+  const tokens = new TokenService(
+    options.jwtSecret ?? randomBytes(32).toString('hex'),
+    options.environment ?? DEFAULTS.environment,
+    store,
+    faults,
+  );
   const engine = new RunEngine(store, faults, options.agentStepDelayMs ?? DEFAULTS.agentStepDelayMs);
   const startedAtMs = Date.now();
 
@@ -169,7 +193,10 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
 
   const secret = get('JWT_SECRET_KEY');
   if (secret !== undefined) {
-    check(secret.length >= MIN_SECRET_LENGTH, `JWT_SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters long (it has ${secret.length})`);
+    check(
+      secret.length >= MIN_SECRET_LENGTH,
+      `JWT_SECRET_KEY must be at least ${MIN_SECRET_LENGTH} characters long (it has ${secret.length})`,
+    );
     options.jwtSecret = secret;
   }
   options.bypassKey = get('E2E_OAUTH_SIMULATION_KEY');
@@ -177,8 +204,12 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
 
   const origins = get('CORS_ORIGINS');
   if (origins !== undefined) {
-    options.corsOrigins = origins.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
-    for (const o of options.corsOrigins) check(isOrigin(o), `CORS_ORIGINS entry "${o}" is not an http(s) origin such as http://localhost:3000`);
+    options.corsOrigins = origins
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
+    for (const o of options.corsOrigins)
+      check(isOrigin(o), `CORS_ORIGINS entry "${o}" is not an http(s) origin such as http://localhost:3000`);
   }
 
   const heartbeat = get('HEARTBEAT_INTERVAL');
@@ -198,7 +229,13 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
   if (startup !== undefined) options.startupDelayMs = int('STARTUP_DELAY_MS', startup);
 
   const faults = get('STAGING_FAULTS');
-  options.faults = faults === undefined ? [] : faults.split(',').map((f) => f.trim()).filter(Boolean);
+  options.faults =
+    faults === undefined
+      ? []
+      : faults
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean);
   assertKnownFaults(options.faults);
   return options;
 }

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const faults = options.faults?.length ? options.faults.join(',') : 'none';
-  process.stdout.write(`reference server ready at ${server.url} (environment ${options.environment ?? DEFAULTS.environment}, faults: ${faults})\n`);
+  process.stdout.write(
+    `reference server ready at ${server.url} (environment ${options.environment ?? DEFAULTS.environment}, faults: ${faults})\n`,
+  );
 
   const stop = () => {
     void server.close().then(() => process.exit(0));

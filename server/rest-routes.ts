@@ -65,7 +65,15 @@ async function execute(app: App, call: Call, type: AgentType | undefined): Promi
   if (!choice.ok) throw choice.reason === 'not_found' ? detail(404, 'Thread not found') : detail(403, 'Access denied');
   const outcome = app.engine.executeRest(claims.sub, agentType, request, choice.thread, context);
   if (!outcome.ok) {
-    return { status: 500, body: { status: 'error', agent: agentType, error: `The ${agentType} agent failed: force_failure was set`, run_id: outcome.run.run_id } };
+    return {
+      status: 500,
+      body: {
+        status: 'error',
+        agent: agentType,
+        error: `The ${agentType} agent failed: force_failure was set`,
+        run_id: outcome.run.run_id,
+      },
+    };
   }
   return ok({
     status: 'success',
@@ -113,7 +121,7 @@ export const restRoutes: Route[] = [
               resources: ['threads', 'agent_runs', 'usage_metrics'],
               prompts: ['optimize_costs', 'detect_anomalies', 'plan_capacity'],
             },
-            description: 'The platform\'s own MCP server: agent tools, threads and usage metrics.',
+            description: "The platform's own MCP server: agent tools, threads and usage metrics.",
           },
         ],
       }),
@@ -239,7 +247,13 @@ export const restRoutes: Route[] = [
     handler: async ({ app, req, params, query }) => {
       const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
       const { limit, offset } = paging(query, 50);
-      return ok({ thread_id: thread.id, messages: thread.messages.slice(offset, offset + limit), total: thread.messages.length, limit, offset });
+      return ok({
+        thread_id: thread.id,
+        messages: thread.messages.slice(offset, offset + limit),
+        total: thread.messages.length,
+        limit,
+        offset,
+      });
     },
   },
   {

@@ -91,9 +91,12 @@ export class TokenService {
     const audOk = claims.aud === AUDIENCE || (Array.isArray(claims.aud) && claims.aud.includes(AUDIENCE));
     const issOk = claims.iss === ISSUER || this.faults.has('issuer-unchecked');
     const shapeOk =
-      typeof claims.sub === 'string' && claims.sub !== '' &&
-      typeof claims.iat === 'number' && typeof claims.exp === 'number' &&
-      typeof claims.jti === 'string' && claims.jti !== '';
+      typeof claims.sub === 'string' &&
+      claims.sub !== '' &&
+      typeof claims.iat === 'number' &&
+      typeof claims.exp === 'number' &&
+      typeof claims.jti === 'string' &&
+      claims.jti !== '';
     if (!audOk || !issOk || !shapeOk) return { ok: false, problem: 'invalid_token' };
 
     const now = Date.now() / 1000;
@@ -102,7 +105,8 @@ export class TokenService {
     const typeOk = claims.token_type === expected || (expected === 'access' && this.faults.has('refresh-accepted-as-access'));
     if (!typeOk) return { ok: false, problem: 'wrong_token_type' };
 
-    if (this.store.revokedJtis.has(claims.jti) || this.store.spentRefreshJtis.has(claims.jti)) return { ok: false, problem: 'revoked_token' };
+    if (this.store.revokedJtis.has(claims.jti) || this.store.spentRefreshJtis.has(claims.jti))
+      return { ok: false, problem: 'revoked_token' };
     return { ok: true, claims };
   }
 

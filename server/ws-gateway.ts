@@ -41,7 +41,12 @@ const errorFrame = (code: string, message: string, details: Frame = {}): Frame =
 /** The subprotocol list the client offered, in order. */
 function offeredProtocols(req: IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];
-  return typeof header === 'string' ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  return typeof header === 'string'
+    ? header
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : [];
 }
 
 const RAW_JWT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -139,7 +144,13 @@ export class Gateway implements EventSink {
     ws.on('error', () => undefined);
     const others = this.openConnections(userId).filter((c) => c.ws !== ws);
     if (others.length >= MAX_CONNECTIONS_PER_USER && !this.app.faults.has('connection-limit-unenforced')) {
-      ws.send(JSON.stringify(errorFrame('CONNECTION_LIMIT', `A user may hold ${MAX_CONNECTIONS_PER_USER} connections`, { max_connections_per_user: MAX_CONNECTIONS_PER_USER })));
+      ws.send(
+        JSON.stringify(
+          errorFrame('CONNECTION_LIMIT', `A user may hold ${MAX_CONNECTIONS_PER_USER} connections`, {
+            max_connections_per_user: MAX_CONNECTIONS_PER_USER,
+          }),
+        ),
+      );
       ws.close(1008, 'Connection limit reached');
       return;
     }
@@ -166,7 +177,12 @@ export class Gateway implements EventSink {
     const welcomeUserId = this.app.faults.has('welcome-user-id-truncated') ? userId.slice(0, 8) : userId;
     this.send(conn, {
       type: 'connection_established',
-      data: { connection_id: conn.id, user_id: welcomeUserId, heartbeat_interval: this.app.heartbeatIntervalS, golden_path_events: GOLDEN_PATH_EVENTS },
+      data: {
+        connection_id: conn.id,
+        user_id: welcomeUserId,
+        heartbeat_interval: this.app.heartbeatIntervalS,
+        golden_path_events: GOLDEN_PATH_EVENTS,
+      },
       timestamp: stamp(),
     });
     const buffered = this.pending.get(userId);
@@ -221,7 +237,11 @@ export class Gateway implements EventSink {
   private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     conn.lastSeenMs = Date.now();
     conn.heartbeat?.refresh();
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const text = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data).toString('utf8');
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -254,20 +274,32 @@ export class Gateway implements EventSink {
         return this.startRun(conn, 'supervisor', firstText(body.content, body.text, body.message), body);
       case 'start_agent':
         if (!isAgentType(body.agent_type)) {
-          return this.send(conn, errorFrame('UNKNOWN_AGENT', `Unknown agent type ${JSON.stringify(body.agent_type ?? null)}`, { agent_type: body.agent_type ?? null }));
+          return this.send(
+            conn,
+            errorFrame('UNKNOWN_AGENT', `Unknown agent type ${JSON.stringify(body.agent_type ?? null)}`, {
+              agent_type: body.agent_type ?? null,
+            }),
+          );
         }
         return this.startRun(conn, body.agent_type, firstText(body.user_request, body.content, body.text, body.message), body);
       case 'stop_agent': {
         const outcome = engine.stop(conn.userId, body.run_id);
-        if (outcome === 'RUN_NOT_FOUND') return this.send(conn, errorFrame('RUN_NOT_FOUND', 'No such run', { run_id: body.run_id ?? null }));
-        if (outcome === 'RUN_NOT_ACTIVE') return this.send(conn, errorFrame('RUN_NOT_ACTIVE', 'The run has already ended', { run_id: body.run_id }));
+        if (outcome === 'RUN_NOT_FOUND')
+          return this.send(conn, errorFrame('RUN_NOT_FOUND', 'No such run', { run_id: body.run_id ?? null }));
+        if (outcome === 'RUN_NOT_ACTIVE')
+          return this.send(conn, errorFrame('RUN_NOT_ACTIVE', 'The run has already ended', { run_id: body.run_id }));
         return;
       }
       case 'get_thread_history': {
-        if (body.thread_id === undefined || body.thread_id === null) return this.send(conn, errorFrame('INVALID_MESSAGE', 'thread_id is required'));
+        if (body.thread_id === undefined || body.thread_id === null)
+          return this.send(conn, errorFrame('INVALID_MESSAGE', 'thread_id is required'));
         const access = store.accessThread(body.thread_id, conn.userId);
         if (!access.ok) return this.send(conn, threadError(access.reason, body.thread_id));
-        return this.send(conn, { type: 'thread_history', data: { thread_id: access.thread.id, messages: access.thread.messages }, timestamp: stamp() });
+        return this.send(conn, {
+          type: 'thread_history',
+          data: { thread_id: access.thread.id, messages: access.thread.messages },
+          timestamp: stamp(),
+        });
       }
       case 'ping':
         return this.send(conn, { type: 'pong', data: { timestamp: body.timestamp ?? stamp() }, timestamp: stamp() });
@@ -288,10 +320,11 @@ export class Gateway implements EventSink {
   }
 
   close(): void {
-    for (const set of this.byUser.values()) for (const c of set) {
-      clearTimeout(c.heartbeat);
-      c.ws.terminate();
-    }
+    for (const set of this.byUser.values())
+      for (const c of set) {
+        clearTimeout(c.heartbeat);
+        c.ws.terminate();
+      }
     this.byUser.clear();
     this.wss.close();
   }

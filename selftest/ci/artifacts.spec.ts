@@ -54,7 +54,9 @@ test.afterAll(async () => {
 
 test('the traced run fails only test_002, and the proxy saw its credentials', () => {
   expect(run.code, run.output.slice(-3000)).toBe(1);
-  expect(run.output).toMatch(/1 failed\s+\[priority\] › \S+ › P1 Critical › test_002_websocket_authentication_real @p1\s+1 skipped\s+25 passed/);
+  expect(run.output).toMatch(
+    /1 failed\s+\[priority\] › \S+ › P1 Critical › test_002_websocket_authentication_real @p1\s+1 skipped\s+25 passed/,
+  );
   expect(proxy.tokens.size, 'access and refresh tokens crossed the proxy').toBeGreaterThan(40);
   expect([...proxy.bypassKeys], 'the bypass key crossed the proxy').toEqual([bypassKey]);
 });
@@ -67,7 +69,7 @@ test('no secret of the run is readable in any artifact or in its output', () => 
   expect(scanText('stdout+stderr', run.output, secrets, env)).toEqual([]);
 });
 
-test('the scan is not vacuous: it finds the run\'s tokens and key where they are', async () => {
+test("the scan is not vacuous: it finds the run's tokens and key where they are", async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
@@ -75,7 +77,9 @@ test('the scan is not vacuous: it finds the run\'s tokens and key where they are
   const [token] = [...proxy.tokens];
   writeFileSync(path.join(dir, 'leak.txt'), `left over: ${token}`);
   writeFileSync(path.join(dir, 'key.json'), JSON.stringify({ body: Buffer.from(`k=${bypassKey}`).toString('base64') }));
-  const kinds = scanArtifacts([dir], [token], { E2E_OAUTH_SIMULATION_KEY: bypassKey }).map((h) => `${path.basename(h.where.split('#')[0])} ${h.kind}`);
+  const kinds = scanArtifacts([dir], [token], { E2E_OAUTH_SIMULATION_KEY: bypassKey }).map(
+    (h) => `${path.basename(h.where.split('#')[0])} ${h.kind}`,
+  );
   expect(kinds).toEqual(expect.arrayContaining(['leak.txt captured token', 'leak.txt JWT', 'key.json E2E_OAUTH_SIMULATION_KEY']));
 });
 

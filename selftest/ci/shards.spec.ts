@@ -71,14 +71,25 @@ const statuses = (file: IterationFile) => Object.fromEntries(file.run.tests.map(
 const failing = (file: IterationFile) =>
   file.run.tests
     .filter((t) => t.status === 'failed')
-    .map((t) => ({ key: t.key, error: t.error?.message.split('\n')[0].replace(/\be2e-[\w-]+/g, 'e2e-<user>'), diagnosis: t.diagnosis?.title }));
+    .map((t) => ({
+      key: t.key,
+      error: t.error?.message.split('\n')[0].replace(/\be2e-[\w-]+/g, 'e2e-<user>'),
+      diagnosis: t.diagnosis?.title,
+    }));
 
 test('each shard runs a part of P1, and together they run all of it', () => {
   for (const shard of shards) expect(shard.code === 0 || shard.code === 1, shard.output.slice(-2000)).toBe(true);
-  expect(readdirSync(blobDir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['report-priority-1-of-3.zip', 'report-priority-2-of-3.zip', 'report-priority-3-of-3.zip']);
+  expect(
+    readdirSync(blobDir)
+      .filter((f) => f.endsWith('.zip'))
+      .sort(),
+  ).toEqual(['report-priority-1-of-3.zip', 'report-priority-2-of-3.zip', 'report-priority-3-of-3.zip']);
   const ran = shards.map((s) => Number(/(\d+) passed/.exec(s.output)?.[1] ?? 0) + Number(/(\d+) failed/.exec(s.output)?.[1] ?? 0));
   for (const count of ran) expect(count, 'every shard ran tests').toBeGreaterThan(0);
-  expect(shards.filter((s) => s.code === 1), 'exactly one shard holds the failing test_002').toHaveLength(1);
+  expect(
+    shards.filter((s) => s.code === 1),
+    'exactly one shard holds the failing test_002',
+  ).toHaveLength(1);
 });
 
 test('the merged iteration summary has the counts and failing tests of one unsharded run', () => {
@@ -105,7 +116,9 @@ test('no artifact or output of the unsharded run, the shards or the merge holds 
   const dirs = [blobDir, ...runs.flatMap((r) => [r.dirs.results, r.dirs.report, r.dirs.reports, r.dirs.blob])];
   expect(scanArtifacts(dirs, [], env), 'hits by file and kind').toEqual([]);
   expect(runs.flatMap((r, i) => scanText(`output of run ${i}`, r.output, [], env))).toEqual([]);
-  const traces = shards.flatMap((s) => (existsSync(s.dirs.results) ? readdirSync(s.dirs.results, { recursive: true }) : []).filter((f) => String(f).endsWith('trace.zip')));
+  const traces = shards.flatMap((s) =>
+    (existsSync(s.dirs.results) ? readdirSync(s.dirs.results, { recursive: true }) : []).filter((f) => String(f).endsWith('trace.zip')),
+  );
   expect(traces.length, 'the shards kept traces (TRACE_MODE=on), so the scan looked at them').toBeGreaterThanOrEqual(25);
 });
 

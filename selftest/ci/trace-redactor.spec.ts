@@ -39,20 +39,53 @@ function syntheticTrace(): Uint8Array {
     'test.trace': strToU8(
       jsonl(
         { version: 10, type: 'context-options', origin: 'testRunner', options: {} },
-        { type: 'before', callId: 'a@1', class: 'Test', method: 'expect', title: 'the offered jwt. entry is selected', params: { expected: B64_JWT } },
+        {
+          type: 'before',
+          callId: 'a@1',
+          class: 'Test',
+          method: 'expect',
+          title: 'the offered jwt. entry is selected',
+          params: { expected: B64_JWT },
+        },
         { type: 'after', callId: 'a@1', endTime: 2, error: { message: `Expected: "${B64_JWT}"` } },
       ),
     ),
     '0-trace.trace': strToU8(
       jsonl(
-        { version: 10, type: 'context-options', origin: 'library', options: { extraHTTPHeaders: [{ name: 'Authorization', value: `Bearer ${OPAQUE_ACCESS}` }] } },
-        { type: 'before', callId: 'a@2', class: 'APIRequestContext', method: 'fetch', params: { url: '/auth/validate', method: 'POST', jsonData: JSON.stringify({ token: OPAQUE_ACCESS, token_type: 'access' }) } },
-        { type: 'before', callId: 'a@3', class: 'APIRequestContext', method: 'fetch', params: { url: '/auth/e2e/test-auth', method: 'POST', headers: [{ name: 'X-E2E-Bypass-Key', value: BYPASS_KEY }] } },
+        {
+          version: 10,
+          type: 'context-options',
+          origin: 'library',
+          options: { extraHTTPHeaders: [{ name: 'Authorization', value: `Bearer ${OPAQUE_ACCESS}` }] },
+        },
+        {
+          type: 'before',
+          callId: 'a@2',
+          class: 'APIRequestContext',
+          method: 'fetch',
+          params: { url: '/auth/validate', method: 'POST', jsonData: JSON.stringify({ token: OPAQUE_ACCESS, token_type: 'access' }) },
+        },
+        {
+          type: 'before',
+          callId: 'a@3',
+          class: 'APIRequestContext',
+          method: 'fetch',
+          params: { url: '/auth/e2e/test-auth', method: 'POST', headers: [{ name: 'X-E2E-Bypass-Key', value: BYPASS_KEY }] },
+        },
         { type: 'log', callId: 'a@3', message: `  Authorization: Bearer ${OPAQUE_ACCESS}` },
         { type: 'log', callId: 'a@3', message: `  x-e2e-bypass-key: ${BYPASS_KEY}` },
         { type: 'log', callId: 'a@3', message: `  cookie: session=${OPAQUE_REFRESH}` },
         { type: 'log', callId: 'a@3', message: '  user-agent: Playwright/1.65.1' },
-        { type: 'after', callId: 'a@3', result: { response: { url: `http://127.0.0.1:1/ws?ticket=${OPAQUE_TICKET}`, headers: [{ name: 'content-type', value: 'application/json' }] } } },
+        {
+          type: 'after',
+          callId: 'a@3',
+          result: {
+            response: {
+              url: `http://127.0.0.1:1/ws?ticket=${OPAQUE_TICKET}`,
+              headers: [{ name: 'content-type', value: 'application/json' }],
+            },
+          },
+        },
       ),
     ),
     '0-trace.network': strToU8(
@@ -68,17 +101,29 @@ function syntheticTrace(): Uint8Array {
               { name: 'Sec-WebSocket-Protocol', value: `jwt-auth, jwt.${Buffer.from(OPAQUE_ACCESS).toString('base64url')}` },
             ],
             queryString: [{ name: 'ticket', value: OPAQUE_TICKET }],
-            postData: { mimeType: 'application/json', text: JSON.stringify({ refresh_token: OPAQUE_REFRESH }), _file: 'resources/post.json' },
+            postData: {
+              mimeType: 'application/json',
+              text: JSON.stringify({ refresh_token: OPAQUE_REFRESH }),
+              _file: 'resources/post.json',
+            },
           },
-          response: { status: 200, headers: [{ name: 'Set-Cookie', value: `sid=${OPAQUE_REFRESH}; HttpOnly` }], content: { mimeType: 'application/json', _file: 'resources/9baba51f.json' } },
+          response: {
+            status: 200,
+            headers: [{ name: 'Set-Cookie', value: `sid=${OPAQUE_REFRESH}; HttpOnly` }],
+            content: { mimeType: 'application/json', _file: 'resources/9baba51f.json' },
+          },
         },
       }),
     ),
-    'resources/9baba51f.json': strToU8(JSON.stringify({ access_token: OPAQUE_ACCESS, refresh_token: JWT, token_type: 'Bearer', expires_in: 900 })),
+    'resources/9baba51f.json': strToU8(
+      JSON.stringify({ access_token: OPAQUE_ACCESS, refresh_token: JWT, token_type: 'Bearer', expires_in: 900 }),
+    ),
     'resources/post.json': strToU8(`{\n  "refresh_token": "${OPAQUE_REFRESH}",\n  "ticket_id": "${OPAQUE_TICKET}"\n}`),
     'resources/image.png': PNG,
     'resources/dump.bin': BINARY_WITH_KEY,
-    '0-trace.stacks': strToU8(JSON.stringify({ files: ['/repo/fixtures/users.fixture.ts'], stacks: [['a@3', [[0, 132, 25, 'newContext']]]] })),
+    '0-trace.stacks': strToU8(
+      JSON.stringify({ files: ['/repo/fixtures/users.fixture.ts'], stacks: [['a@3', [[0, 132, 25, 'newContext']]]] }),
+    ),
   });
 }
 
@@ -113,20 +158,41 @@ test('redactTraceZip removes every credential and keeps a readable trace of the 
   expect(network.response.headers).toEqual([{ name: 'Set-Cookie', value: '[REDACTED]' }]);
   expect(network.response.content._file, 'resource references are kept').toBe('resources/9baba51f.json');
 
-  const records = strFromU8(after['0-trace.trace']).trim().split('\n').map((l) => JSON.parse(l));
+  const records = strFromU8(after['0-trace.trace'])
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(records[0].options.extraHTTPHeaders).toEqual([{ name: 'Authorization', value: 'Bearer [REDACTED]' }]);
   expect(JSON.parse(records[1].params.jsonData)).toEqual({ token: '[REDACTED]', token_type: 'access' });
   expect(records[2].params.headers).toEqual([{ name: 'X-E2E-Bypass-Key', value: '[REDACTED]' }]);
-  expect(records.slice(3, 7).map((r) => r.message)).toEqual(['  Authorization: [REDACTED]', '  x-e2e-bypass-key: [REDACTED]', '  cookie: [REDACTED]', '  user-agent: Playwright/1.65.1']);
+  expect(records.slice(3, 7).map((r) => r.message)).toEqual([
+    '  Authorization: [REDACTED]',
+    '  x-e2e-bypass-key: [REDACTED]',
+    '  cookie: [REDACTED]',
+    '  user-agent: Playwright/1.65.1',
+  ]);
   expect(records[7].result.response.url).toBe('http://127.0.0.1:1/ws?ticket=[REDACTED]');
 
-  expect(JSON.parse(strFromU8(after['resources/9baba51f.json']))).toEqual({ access_token: '[REDACTED]', refresh_token: '[REDACTED]', token_type: 'Bearer', expires_in: 900 });
-  expect(strFromU8(after['resources/post.json']), 'text bodies keep their layout').toBe('{\n  "refresh_token": "[REDACTED]",\n  "ticket_id": "[REDACTED]"\n}');
+  expect(JSON.parse(strFromU8(after['resources/9baba51f.json']))).toEqual({
+    access_token: '[REDACTED]',
+    refresh_token: '[REDACTED]',
+    token_type: 'Bearer',
+    expires_in: 900,
+  });
+  expect(strFromU8(after['resources/post.json']), 'text bodies keep their layout').toBe(
+    '{\n  "refresh_token": "[REDACTED]",\n  "ticket_id": "[REDACTED]"\n}',
+  );
   expect(strFromU8(after['src/0235f6de.ts']), 'source keeps its code, loses only pasted tokens').toBe(SOURCE.replace(JWT, '[REDACTED]'));
   expect(after['resources/image.png'], 'binary entries are kept byte for byte').toEqual(PNG);
   const masked = after['resources/dump.bin'];
-  expect([masked.length, strFromU8(masked.subarray(3, 3 + BYPASS_KEY.length))], 'a secret in binary is overwritten in place').toEqual([BINARY_WITH_KEY.length, '*'.repeat(BYPASS_KEY.length)]);
-  const steps = strFromU8(after['test.trace']).trim().split('\n').map((l) => JSON.parse(l));
+  expect([masked.length, strFromU8(masked.subarray(3, 3 + BYPASS_KEY.length))], 'a secret in binary is overwritten in place').toEqual([
+    BINARY_WITH_KEY.length,
+    '*'.repeat(BYPASS_KEY.length),
+  ]);
+  const steps = strFromU8(after['test.trace'])
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(steps[1].params.expected).toBe('jwt.[REDACTED]');
 });
 
@@ -144,7 +210,10 @@ test('the reporter rewrites trace attachments, redacts errors, output, attachmen
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trace-redactor-'));
   const good = path.join(dir, 'a', 'trace.zip');
   const bad = path.join(dir, 'b', 'trace.zip');
-  for (const [file, data] of [[good, syntheticTrace()], [bad, strToU8('PK\u0003\u0004 truncated')]] as const) {
+  for (const [file, data] of [
+    [good, syntheticTrace()],
+    [bad, strToU8('PK\u0003\u0004 truncated')],
+  ] as const) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, data);
   }
@@ -207,16 +276,29 @@ test('the teardown sweep redacts every trace under the output directories', () =
   }
   writeFileSync(path.join(dir, 'other.zip'), zipSync({ 'notes.txt': strToU8('no trace') }));
   expect(redactTracesUnder([dir, dir], SECRETS)).toEqual({ scanned: 3, rewritten: 2, failed: [] });
-  expect(scanArtifacts([dir], [OPAQUE_ACCESS, OPAQUE_REFRESH, OPAQUE_TICKET], { JWT_SECRET_KEY: JWT_SECRET, E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY })).toEqual([]);
+  expect(
+    scanArtifacts([dir], [OPAQUE_ACCESS, OPAQUE_REFRESH, OPAQUE_TICKET], {
+      JWT_SECRET_KEY: JWT_SECRET,
+      E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY,
+    }),
+  ).toEqual([]);
   expect(readFileSync(path.join(dir, 'x/trace.zip')).subarray(0, 4)).toEqual(Buffer.from('PK\u0003\u0004'));
 });
 
 test('the scanner finds secrets in clear, in zips, in base64 bodies, ticket ids, and in output', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'scan-'));
   writeFileSync(path.join(dir, 'trace.zip'), syntheticTrace());
-  writeFileSync(path.join(dir, 'report.jsonl'), JSON.stringify({ method: 'onAttach', params: { attachments: [{ name: 'x', base64: Buffer.from(`k=${BYPASS_KEY}`).toString('base64') }] } }));
+  writeFileSync(
+    path.join(dir, 'report.jsonl'),
+    JSON.stringify({
+      method: 'onAttach',
+      params: { attachments: [{ name: 'x', base64: Buffer.from(`k=${BYPASS_KEY}`).toString('base64') }] },
+    }),
+  );
   writeFileSync(path.join(dir, 'summary.md'), 'ticket tkt_0123456789abcdef0123456789abcdef was used');
-  const kinds = scanArtifacts([dir], [OPAQUE_TICKET], { E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY }).map((h) => `${path.relative(dir, h.where)} ${h.kind}`);
+  const kinds = scanArtifacts([dir], [OPAQUE_TICKET], { E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY }).map(
+    (h) => `${path.relative(dir, h.where)} ${h.kind}`,
+  );
   expect(kinds).toEqual(
     expect.arrayContaining([
       'report.jsonl#base64 E2E_OAUTH_SIMULATION_KEY',
@@ -233,7 +315,9 @@ test('the scanner finds secrets in clear, in zips, in base64 bodies, ticket ids,
   // A token split by colour codes (expect's diff highlighting), raw or JSON-escaped, is still found.
   const esc = String.fromCharCode(27);
   const split = (t: string, code: string) => `${t.slice(0, 10)}${code}[7m${t.slice(10, 20)}${code}[27m${t.slice(20)}`;
-  expect(scanText('stdout', `Received: "${split(OPAQUE_TICKET, esc)}"`, [OPAQUE_TICKET], {})).toEqual([{ where: 'stdout', kind: 'captured token' }]);
+  expect(scanText('stdout', `Received: "${split(OPAQUE_TICKET, esc)}"`, [OPAQUE_TICKET], {})).toEqual([
+    { where: 'stdout', kind: 'captured token' },
+  ]);
   expect(scanText('report.jsonl', JSON.stringify({ message: split(JWT, esc) }), [], {})).toEqual([{ where: 'report.jsonl', kind: 'JWT' }]);
 });
 
@@ -245,7 +329,11 @@ test('a real run whose test fails on a token leaks it into no report, trace, blo
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echoed: JSON.parse(body || '{}'), refresh_token: token })));
+    req.on('end', () =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ echoed: JSON.parse(body || '{}'), refresh_token: token })),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -258,7 +346,7 @@ test('a real run whose test fails on a token leaks it into no report, trace, blo
       'const token = process.env.LEAK_TOKEN!;',
       "test('leaky', async ({ request }) => {",
       `  const answer = await request.post('${url}/auth/refresh', { headers: { Authorization: \`Bearer \${token}\` }, data: { refresh_token: token } });`,
-      '  await test.info().attach(\'notes\', { body: `notes about ${token}` });',
+      "  await test.info().attach('notes', { body: `notes about ${token}` });",
       "  expect((await answer.json()).refresh_token, 'the refreshed token is new').toBe(token.toUpperCase());",
       '});',
       '',

@@ -15,7 +15,9 @@ const text = readFileSync(FILE, 'utf8');
 test('the workflows lint clean with actionlint, and actionlint catches a broken one', async () => {
   expect(workflowFiles().map((f) => path.basename(f))).toContain('staging-e2e.yml');
   expect(await lintWorkflows({ 'staging-e2e.yml': text })).toEqual([]);
-  const broken = text.replace('needs: plan', 'needs: plann').replace('${{ matrix.project }} ${{ matrix.shard }}', '${{ matrix.projects }} ${{ matrix.shard }}');
+  const broken = text
+    .replace('needs: plan', 'needs: plann')
+    .replace('${{ matrix.project }} ${{ matrix.shard }}', '${{ matrix.projects }} ${{ matrix.shard }}');
   const kinds = (await lintWorkflows({ 'broken.yml': broken })).map((p) => p.kind);
   expect(kinds).toEqual(expect.arrayContaining(['job-needs']));
 });
@@ -32,7 +34,9 @@ test('the matrix is projects × shards, validated against the projects of the ha
     { project: 'auth', shard: 2, total: 3 },
     { project: 'auth', shard: 3, total: 3 },
   ]);
-  expect(() => buildMatrix('priority,setup', '2')).toThrow('unknown project(s) "setup"; projects are priority, core, agent-execution, connectivity, auth or all');
+  expect(() => buildMatrix('priority,setup', '2')).toThrow(
+    'unknown project(s) "setup"; projects are priority, core, agent-execution, connectivity, auth or all',
+  );
   expect(() => buildMatrix('priority', '0')).toThrow('shards must be a whole number from 1 to 20 (got "0")');
   expect(() => buildMatrix('priority', 'two')).toThrow('shards must be a whole number');
 });
@@ -46,18 +50,31 @@ test('the workflow keeps what CI relies on', () => {
   expect(has(/^ {2}cancel-in-progress: false$/), 'a second run waits, it does not cancel the first').toBe(true);
   expect(has(/^ {6}fail-fast: false$/), 'one failing shard does not cancel the others').toBe(true);
   expect(has(/^ {6}matrix: \$\{\{ fromJSON\(needs\.plan\.outputs\.matrix\) \}\}$/)).toBe(true);
-  expect(has(/npx playwright test --project=\$\{\{ matrix\.project \}\} --shard=\$\{\{ matrix\.shard \}\}\/\$\{\{ matrix\.total \}\} --reporter=blob$/)).toBe(true);
+  expect(
+    has(
+      /npx playwright test --project=\$\{\{ matrix\.project \}\} --shard=\$\{\{ matrix\.shard \}\}\/\$\{\{ matrix\.total \}\} --reporter=blob$/,
+    ),
+  ).toBe(true);
   expect(has(/npx playwright merge-reports --config merge\.config\.ts \.\/all-blob-reports$/)).toBe(true);
   expect(has(/^ {10}merge-multiple: true$/)).toBe(true);
   const uploads = lines.filter((l) => /uses: actions\/upload-artifact@/.test(l));
-  expect(lines.filter((l) => /^ {8}if: \$\{\{ !cancelled\(\) \}\}$/.test(l)), 'every upload runs after failures').toHaveLength(uploads.length);
-  expect(has(/^ {4}if: \$\{\{ !cancelled\(\) && needs\.e2e\.result != 'skipped' \}\}$/), 'the merge job runs when shards failed').toBe(true);
+  expect(
+    lines.filter((l) => /^ {8}if: \$\{\{ !cancelled\(\) \}\}$/.test(l)),
+    'every upload runs after failures',
+  ).toHaveLength(uploads.length);
+  expect(has(/^ {4}if: \$\{\{ !cancelled\(\) && needs\.e2e\.result != 'skipped' \}\}$/), 'the merge job runs when shards failed').toBe(
+    true,
+  );
   const retention = lines.filter((l) => /retention-days:/.test(l)).map((l) => Number(l.split(':')[1]));
   expect(retention.length).toBeGreaterThanOrEqual(3);
   for (const days of retention) expect(days, 'short retention').toBeLessThanOrEqual(7);
-  expect(lines.filter((l) => /cache: npm$/.test(l)), 'npm cache in every job').toHaveLength(3);
+  expect(
+    lines.filter((l) => /cache: npm$/.test(l)),
+    'npm cache in every job',
+  ).toHaveLength(3);
   for (const uses of lines.filter((l) => /uses: /.test(l))) expect(uses, 'actions pinned by major version').toMatch(/@v\d+$/);
-  for (const name of ['JWT_SECRET_KEY', 'E2E_OAUTH_SIMULATION_KEY', 'STAGING_BASE_URL']) expect(text).toContain(`${name}: \${{ secrets.${name} }}`);
+  for (const name of ['JWT_SECRET_KEY', 'E2E_OAUTH_SIMULATION_KEY', 'STAGING_BASE_URL'])
+    expect(text).toContain(`${name}: \${{ secrets.${name} }}`);
 });
 
 test('no secret is expanded into a shell script or echoed', () => {

@@ -63,7 +63,9 @@ test('no secret or token reaches stdout, test results or the HTML report', async
   const env = { ...targetEnv(), JWT_SECRET_KEY: secret, E2E_OAUTH_SIMULATION_KEY: bypassKey, TRACE_MODE: 'off' };
   const run = await runHarness(['--project=priority', '--grep', '@p1', '--reporter=list,html'], env);
   expect(run.code, run.output).toBe(0);
-  expect(scanArtifacts([run.dirs.results, run.dirs.report], [], { JWT_SECRET_KEY: secret, E2E_OAUTH_SIMULATION_KEY: bypassKey })).toEqual([]);
+  expect(scanArtifacts([run.dirs.results, run.dirs.report], [], { JWT_SECRET_KEY: secret, E2E_OAUTH_SIMULATION_KEY: bypassKey })).toEqual(
+    [],
+  );
   expect(run.output).not.toContain(secret);
   expect(run.output).not.toContain(bypassKey);
   expect(run.output).not.toMatch(/eyJ[A-Za-z0-9_-]{4,}\.eyJ/);
@@ -84,7 +86,10 @@ function attachmentText(attachment: JsonResult['attachments'][number]): string {
 
 /** Every test result of a JSON report (first attempt), with its title and project. */
 function allResults(report: { suites: unknown[] }): JsonResult[] {
-  type Spec = { title: string; tests: { projectName: string; results: { status: string; errors: { message: string }[]; attachments: JsonResult['attachments'] }[] }[] };
+  type Spec = {
+    title: string;
+    tests: { projectName: string; results: { status: string; errors: { message: string }[]; attachments: JsonResult['attachments'] }[] }[];
+  };
   const out: JsonResult[] = [];
   const stack = [...(report.suites as { specs?: Spec[]; suites?: unknown[] }[])];
   while (stack.length) {
@@ -92,7 +97,13 @@ function allResults(report: { suites: unknown[] }): JsonResult[] {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests) {
         const r = t.results[0];
-        out.push({ title: spec.title, project: t.projectName, status: r?.status ?? 'not run', error: (r?.errors ?? []).map((e) => e.message).join('\n'), attachments: r?.attachments ?? [] });
+        out.push({
+          title: spec.title,
+          project: t.projectName,
+          status: r?.status ?? 'not run',
+          error: (r?.errors ?? []).map((e) => e.message).join('\n'),
+          attachments: r?.attachments ?? [],
+        });
       }
     }
     stack.push(...((suite.suites ?? []) as typeof stack));

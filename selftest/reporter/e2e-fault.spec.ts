@@ -16,7 +16,10 @@ interface JsonSuite {
 }
 
 function unexpectedTitles(suites: JsonSuite[]): string[] {
-  return suites.flatMap((s) => [...s.specs.filter((sp) => sp.tests.some((t) => t.status === 'unexpected')).map((sp) => sp.title), ...unexpectedTitles(s.suites ?? [])]);
+  return suites.flatMap((s) => [
+    ...s.specs.filter((sp) => sp.tests.some((t) => t.status === 'unexpected')).map((sp) => sp.title),
+    ...unexpectedTitles(s.suites ?? []),
+  ]);
 }
 
 test('a broken subprotocol auth is reported as the 403 diagnosis, with the JSON reporter’s counts', async () => {
@@ -43,7 +46,12 @@ test('a broken subprotocol auth is reported as the 403 diagnosis, with the JSON 
   const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-.*\.json$/))) as IterationFile;
   const markdown = readText(onlyFile(reports, /^iteration-1-.*\.md$/));
   const stats = jsonReporterStats(json);
-  expect({ expected: file.counts.passed, unexpected: file.counts.failed, flaky: file.counts.flaky, skipped: file.counts.skipped + file.counts.didNotRun + file.counts.interrupted }).toEqual(stats);
+  expect({
+    expected: file.counts.passed,
+    unexpected: file.counts.failed,
+    flaky: file.counts.flaky,
+    skipped: file.counts.skipped + file.counts.didNotRun + file.counts.interrupted,
+  }).toEqual(stats);
   expect(file.counts.failed).toBeGreaterThan(0);
 
   const failing = unexpectedTitles((JSON.parse(readText(json)) as { suites: JsonSuite[] }).suites).sort();

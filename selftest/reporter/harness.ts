@@ -46,7 +46,8 @@ export function removeSuite(dir: string): void {
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const drop = /^(TEST_|PW_|PLAYWRIGHT_|ITERATION_REPORTER_|STAGING_|HARNESS_|BUSINESS_WEIGHT_|SUMMARY_TEMPLATE$|GITHUB_|CI$|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|FORCE_COLOR$|NODE_OPTIONS$)/;
+  const drop =
+    /^(TEST_|PW_|PLAYWRIGHT_|ITERATION_REPORTER_|STAGING_|HARNESS_|BUSINESS_WEIGHT_|SUMMARY_TEMPLATE$|GITHUB_|CI$|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|FORCE_COLOR$|NODE_OPTIONS$)/;
   for (const [k, v] of Object.entries(process.env)) if (!drop.test(k)) env[k] = v;
   return {
     ...env,

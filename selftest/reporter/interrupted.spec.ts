@@ -17,14 +17,22 @@ test.afterAll(() => {
 
 function results(reports: string) {
   const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-2025-09-07\.json$/))) as IterationFile;
-  return { file, markdown: readText(onlyFile(reports, /^iteration-1-2025-09-07\.md$/)), stats: jsonReporterStats(path.join(reports, 'results.json')) };
+  return {
+    file,
+    markdown: readText(onlyFile(reports, /^iteration-1-2025-09-07\.md$/)),
+    stats: jsonReporterStats(path.join(reports, 'results.json')),
+  };
 }
 
 test('a run stopped by the global timeout writes an interrupted summary with partial counts', async () => {
   test.setTimeout(200_000);
   const dir = makeSuite('timeout', STOPPED_FILES);
   dirs.push(dir);
-  const run = await runPlaywright(dir, ['test'], childEnv({ GLOBAL_TIMEOUT_MS: '5000', REPORT_DIR: 'reports', STARTED_MARKER: path.join(dir, 'started.marker') }));
+  const run = await runPlaywright(
+    dir,
+    ['test'],
+    childEnv({ GLOBAL_TIMEOUT_MS: '5000', REPORT_DIR: 'reports', STARTED_MARKER: path.join(dir, 'started.marker') }),
+  );
   expect(run.code, run.stdout + run.stderr).toBe(1);
   const { file, markdown, stats } = results(path.join(dir, 'reports'));
   expect(file.run.status).toBe('timedout');

@@ -118,7 +118,14 @@ export const SHARD_CONFIG = mixedConfig(`[['blob', { outputDir: process.env.BLOB
 /** merge-reports of the shards (testDir as in the run, so paths match). */
 export const MERGE_CONFIG = `export default { testDir: 'tests', reporter: [[${R}, { outputDir: 'reports/merged' }]] };\n`;
 
-const entry = (iteration: number, date: string, status: HistoryEntry['status'], passing: number, ran: number, tests: HistoryEntry['tests']): HistoryEntry => ({
+const entry = (
+  iteration: number,
+  date: string,
+  status: HistoryEntry['status'],
+  passing: number,
+  ran: number,
+  tests: HistoryEntry['tests'],
+): HistoryEntry => ({
   iteration,
   startTime: `${date}T00:10:00.000Z`,
   status,

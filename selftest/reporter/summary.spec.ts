@@ -8,7 +8,20 @@ import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { IterationFile } from '../../reporter/write';
 import type { History } from '../../reporter/types';
-import { childEnv, expectGolden, jsonReporterStats, leakedSecrets, makeSuite, onlyFile, readText, removeSuite, runNode, runPlaywright, PLAYWRIGHT_CLI, type ChildResult } from './harness';
+import {
+  childEnv,
+  expectGolden,
+  jsonReporterStats,
+  leakedSecrets,
+  makeSuite,
+  onlyFile,
+  readText,
+  removeSuite,
+  runNode,
+  runPlaywright,
+  PLAYWRIGHT_CLI,
+  type ChildResult,
+} from './harness';
 import { MERGE_CONFIG, MIXED_CONFIG, MIXED_FILES, SEEDED_HISTORY, SHARD_CONFIG } from './suites';
 
 test.describe.configure({ mode: 'default' });
@@ -31,7 +44,11 @@ test.beforeAll(async () => {
     fs.writeFileSync(path.join(dir, d, 'history.json'), JSON.stringify(SEEDED_HISTORY, null, 2));
   }
   const shard = (n: number) =>
-    runPlaywright(dir, ['test', '-c', 'shard.config.ts', `--shard=${n}/2`, `--output=test-results-shard${n}`], childEnv({ BLOB_DIR: `blob-${n}` }));
+    runPlaywright(
+      dir,
+      ['test', '-c', 'shard.config.ts', `--shard=${n}/2`, `--output=test-results-shard${n}`],
+      childEnv({ BLOB_DIR: `blob-${n}` }),
+    );
   let shards: ChildResult[];
   [direct, ...shards] = await Promise.all([
     runPlaywright(dir, ['test'], childEnv({ GITHUB_STEP_SUMMARY: path.join(dir, 'step-summary.md') })),
@@ -40,7 +57,8 @@ test.beforeAll(async () => {
   ]);
   fs.mkdirSync(path.join(dir, 'all-blobs'));
   for (const n of [1, 2]) {
-    for (const f of fs.readdirSync(path.join(dir, `blob-${n}`))) fs.copyFileSync(path.join(dir, `blob-${n}`, f), path.join(dir, 'all-blobs', f));
+    for (const f of fs.readdirSync(path.join(dir, `blob-${n}`)))
+      fs.copyFileSync(path.join(dir, `blob-${n}`, f), path.join(dir, 'all-blobs', f));
   }
   merge = await runNode([PLAYWRIGHT_CLI, 'merge-reports', '-c', 'merge.config.ts', 'all-blobs'], { cwd: dir, env: childEnv() });
   for (const s of shards) expect(s.stderr, 'a shard run broke').not.toContain('Error: Cannot find module');
@@ -106,7 +124,9 @@ test('the Markdown is appended to $GITHUB_STEP_SUMMARY and a short summary print
   // Both reporter instances of the run append (in the order Playwright calls them).
   expect(readText(path.join(dir, 'step-summary.md'))).toBe(`${markdownOf('reports/complete')}\n${markdownOf('reports/status')}\n`);
   expect(direct.stdout).toContain('❌ FAILED Iteration 3: 3 of 9 tests passing (33.3% success rate)');
-  expect(direct.stdout).toContain('✘ tests/p1.spec.ts:8 test_002_websocket_authentication_real — WebSocket authentication rejected (HTTP 403)');
+  expect(direct.stdout).toContain(
+    '✘ tests/p1.spec.ts:8 test_002_websocket_authentication_real — WebSocket authentication rejected (HTTP 403)',
+  );
   expect(direct.stdout).not.toContain('Iteration 3: Staging Test Status Report');
 });
 

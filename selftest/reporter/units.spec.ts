@@ -23,7 +23,11 @@ test('known error shapes map to their rules, with the numbers from the message',
     ['Error: Unexpected server response: 403', 'ws-upgrade-403', 'WebSocket authentication rejected (HTTP 403)'],
     ['Error: Quality SLA violation: 0.50 < 0.7', 'quality-sla', 'Agent response quality below SLA (0.50 < 0.7)'],
     ['Error: Insufficient high-value scenarios: 0/3', 'high-value-ratio', 'Business value below threshold (0/3 high-value scenarios)'],
-    ['Error: Timed out after 15000ms waiting for agent_completed of run r-1', 'agent-event-timeout', 'Timed out waiting for agent_completed'],
+    [
+      'Error: Timed out after 15000ms waiting for agent_completed of run r-1',
+      'agent-event-timeout',
+      'Timed out waiting for agent_completed',
+    ],
     ['Error: waiting for stream_chunk: timeout 15000ms exceeded', 'agent-event-timeout-reversed', 'Timed out waiting for stream_chunk'],
     ['Error: expect(received).toBe(expected)\n\nExpected: 200\nReceived: 401', 'rest-401', 'REST request rejected (HTTP 401)'],
     ['Error: expect(received).toBe(expected)\n\nExpected: 200\nReceived: 403', 'rest-403', 'REST request forbidden (HTTP 403)'],
@@ -32,9 +36,17 @@ test('known error shapes map to their rules, with the numbers from the message',
     ['Error: getaddrinfo ENOTFOUND api.staging.example', 'dns-not-found', 'Target host not found (DNS)'],
     ['Error: socket hang up', 'connection-reset', 'Connection reset by the target'],
     ['Error: run ended with agent_error AGENT_FAILED', 'agent-error-event', 'Agent run failed (AGENT_FAILED)'],
-    ['Error: expect(received).toBe(expected)\n\nExpected: "agent_completed"\nReceived: "stream_chunk"', 'frame-mismatch', 'Frame differs from the contract (agent_completed)'],
+    [
+      'Error: expect(received).toBe(expected)\n\nExpected: "agent_completed"\nReceived: "stream_chunk"',
+      'frame-mismatch',
+      'Frame differs from the contract (agent_completed)',
+    ],
     ['Test timeout of 30000ms exceeded.', 'test-timeout', 'Test timed out after 30000 ms'],
-    ['Error: expect(received).toEqual(expected)\n\nExpected: "cancelled"\nReceived: "completed"', 'expect-mismatch', 'Contract assertion failed (expected "cancelled", received "completed")'],
+    [
+      'Error: expect(received).toEqual(expected)\n\nExpected: "cancelled"\nReceived: "completed"',
+      'expect-mismatch',
+      'Contract assertion failed (expected "cancelled", received "completed")',
+    ],
     ['Error: worker process exited unexpectedly (code=1, signal=null)', 'worker-crash', 'Test worker process crashed'],
   ];
   expect(cases.map(([m]) => [ruleFor(m).ruleId, ruleFor(m).title])).toEqual(cases.map(([, id, title]) => [id, title]));
@@ -42,7 +54,14 @@ test('known error shapes map to their rules, with the numbers from the message',
 
 test('a fixture diagnosis wins over the rules; an unknown error is reported as not diagnosed', () => {
   const diagnosis = { title: 'WebSocket authentication rejected (HTTP 403)', rootCause: 'JWT secret mismatch', impact: 'chat down' };
-  const withDiagnosis = explain({ error: { message: 'Error: Quality SLA violation: 0.1 < 0.7', fullMessage: 'Quality SLA violation: 0.1 < 0.7' }, diagnosis, timedOut: false }, rules);
+  const withDiagnosis = explain(
+    {
+      error: { message: 'Error: Quality SLA violation: 0.1 < 0.7', fullMessage: 'Quality SLA violation: 0.1 < 0.7' },
+      diagnosis,
+      timedOut: false,
+    },
+    rules,
+  );
   expect(withDiagnosis).toMatchObject({ source: 'diagnosis', rootCause: 'JWT secret mismatch' });
   expect(ruleFor('Error: frobnicator misaligned')).toMatchObject({ source: 'none', title: 'frobnicator misaligned' });
 });
@@ -137,7 +156,10 @@ test('a template error never loses the JSON results: they are written first and 
 });
 
 test('iterate takes --max N and passes every other argument to Playwright', () => {
-  expect(parseArgs(['--max', '3', '--project=priority', '--grep', '@p1'])).toEqual({ max: 3, passThrough: ['--project=priority', '--grep', '@p1'] });
+  expect(parseArgs(['--max', '3', '--project=priority', '--grep', '@p1'])).toEqual({
+    max: 3,
+    passThrough: ['--project=priority', '--grep', '@p1'],
+  });
   expect(parseArgs(['--max=0'])).toEqual({ max: 0, passThrough: [] });
   expect(parseArgs([])).toEqual({ max: 2, passThrough: [] });
 });

@@ -13,7 +13,11 @@ import { waitForNoProcesses } from '../support/leftovers';
  * and nothing may be left open: no client connection at the proxy, no connection at the target, no process.
  */
 const AFFECTED = ['test_008_agent_streaming_capabilities_real', 'test_010_tool_execution_endpoints_real'];
-const UNAFFECTED = ['test_001_websocket_connection_real', 'test_007_agent_execution_endpoints_real', 'test_009_agent_status_monitoring_real'];
+const UNAFFECTED = [
+  'test_001_websocket_connection_real',
+  'test_007_agent_execution_endpoints_real',
+  'test_009_agent_status_monitoring_real',
+];
 /** Short enough that a stall fails fast, long enough for a healthy run (~20 events x 50 ms) on a busy machine. */
 const RUN_COMPLETE_MS = 3_000;
 
@@ -44,7 +48,9 @@ const CAUSE: Record<Exclude<FaultMode, 'pass'>, RegExp> = {
   // The socket closed under the test: the close code and what it was waiting for.
   drop: /socket ws#\d+ closed \(1006\) before the end \(agent_completed\/agent_error\) of run_\w+/,
   // Nothing more came: the wait, its limit and what had arrived.
-  stall: new RegExp(`no the end \\(agent_completed/agent_error\\) of run_\\w+ on ws#\\d+ within ${RUN_COMPLETE_MS} ms; received: .*agent_started`),
+  stall: new RegExp(
+    `no the end \\(agent_completed/agent_error\\) of run_\\w+ on ws#\\d+ within ${RUN_COMPLETE_MS} ms; received: .*agent_started`,
+  ),
 };
 
 /** test_001's socket (its anonymous upgrade is refused), and after a stall the two stalled ones. */
@@ -63,13 +69,16 @@ for (const mode of ['drop', 'stall'] as const) {
     const server = await startServer({ port: 0, jwtSecret, bypassKey, agentStepDelayMs: 50 });
     const proxy = await FaultProxy.start(server.port, mode);
     try {
-      const run = await runHarness(['--project=priority', '--grep', [...AFFECTED, ...UNAFFECTED].join('|'), '--workers=1', '--reporter=json'], {
-        STAGING_BASE_URL: proxy.url,
-        JWT_SECRET_KEY: jwtSecret,
-        E2E_OAUTH_SIMULATION_KEY: bypassKey,
-        FIRST_EVENT_MS: String(RUN_COMPLETE_MS),
-        RUN_COMPLETE_MS: String(RUN_COMPLETE_MS),
-      });
+      const run = await runHarness(
+        ['--project=priority', '--grep', [...AFFECTED, ...UNAFFECTED].join('|'), '--workers=1', '--reporter=json'],
+        {
+          STAGING_BASE_URL: proxy.url,
+          JWT_SECRET_KEY: jwtSecret,
+          E2E_OAUTH_SIMULATION_KEY: bypassKey,
+          FIRST_EVENT_MS: String(RUN_COMPLETE_MS),
+          RUN_COMPLETE_MS: String(RUN_COMPLETE_MS),
+        },
+      );
       expect(run.code, run.stderr).toBe(1);
       const results = resultsByTitle(run.stdout);
 
@@ -96,8 +105,14 @@ for (const mode of ['drop', 'stall'] as const) {
       expect(broken, 'one broken WebSocket per affected test').toHaveLength(AFFECTED.length);
       const opened = stayedConnected(proxy.connections, mode);
       expect(opened, 'sockets that stayed connected').toHaveLength(STAYED_CONNECTED[mode]);
-      expect(opened.filter((c) => !c.clientCloseFrame).map((c) => c.id), 'sockets the harness never closed').toEqual([]);
-      expect(proxy.open().map((c) => c.id), 'client connections still open at the proxy').toEqual([]);
+      expect(
+        opened.filter((c) => !c.clientCloseFrame).map((c) => c.id),
+        'sockets the harness never closed',
+      ).toEqual([]);
+      expect(
+        proxy.open().map((c) => c.id),
+        'client connections still open at the proxy',
+      ).toEqual([]);
       await expect
         .poll(async () => ((await (await fetch(`${server.url}/ws/health`)).json()) as { active_connections: number }).active_connections, {
           message: 'WebSocket connections still open at the target',

@@ -18,7 +18,8 @@ import { portAccepts, waitForNoProcesses } from '../support/leftovers';
  * group, as a terminal's Ctrl-C does.
  */
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
-const NOISE = /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
+const NOISE =
+  /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
 /** Passed tests to wait for before the signal: the run is then well under way, with agent runs in flight. */
 const PASSED_BEFORE_SIGNAL = 4;
 
@@ -75,10 +76,16 @@ for (const target of ['runner', 'process group'] as const) {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
     try {
       await expect
-        .poll(() => (stdout.match(/^\s+✓/gm) ?? []).length, { message: `${PASSED_BEFORE_SIGNAL} tests passed before the signal`, timeout: 60_000, intervals: [200] })
+        .poll(() => (stdout.match(/^\s+✓/gm) ?? []).length, {
+          message: `${PASSED_BEFORE_SIGNAL} tests passed before the signal`,
+          timeout: 60_000,
+          intervals: [200],
+        })
         .toBeGreaterThanOrEqual(PASSED_BEFORE_SIGNAL);
       const signalledAt = Date.now();
       sendSignal(child, target, 'SIGINT');

@@ -2,7 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import type { RunningServer } from '../../server/index';
-import { BYPASS_KEY, call, decodeClaims, mint, newUser, startTestServer, subprotocol, uniqueEmail, unsigned, upgrade, type TestUser } from './helpers';
+import {
+  BYPASS_KEY,
+  call,
+  decodeClaims,
+  mint,
+  newUser,
+  startTestServer,
+  subprotocol,
+  uniqueEmail,
+  unsigned,
+  upgrade,
+  type TestUser,
+} from './helpers';
 
 let srv: RunningServer;
 
@@ -58,7 +70,10 @@ test.describe('§2 /auth/e2e/test-auth', () => {
   test('a second email with the same local part is refused rather than sharing the id', async () => {
     const local = `twin-${randomBytes(4).toString('hex')}`;
     await newUser(srv.url, { email: `${local}@one.test` });
-    const r = await call(srv.url, 'POST', '/auth/e2e/test-auth', { headers: { 'x-e2e-bypass-key': BYPASS_KEY }, json: { email: `${local}@two.test` } });
+    const r = await call(srv.url, 'POST', '/auth/e2e/test-auth', {
+      headers: { 'x-e2e-bypass-key': BYPASS_KEY },
+      json: { email: `${local}@two.test` },
+    });
     expect(r.status).toBe(409);
     expect(r.body.detail).toEqual(expect.any(String));
   });
@@ -68,7 +83,10 @@ test.describe('§2 /auth/e2e/test-auth', () => {
     const wrong = await call(srv.url, 'POST', '/auth/e2e/test-auth', { headers: { 'x-e2e-bypass-key': 'nope' }, json: {} });
     expect(wrong.status).toBe(401);
     expect(wrong.body.detail).toEqual(expect.any(String));
-    const bad = await call(srv.url, 'POST', '/auth/e2e/test-auth', { headers: { 'x-e2e-bypass-key': BYPASS_KEY }, json: { email: 'not-an-email', permissions: 'all' } });
+    const bad = await call(srv.url, 'POST', '/auth/e2e/test-auth', {
+      headers: { 'x-e2e-bypass-key': BYPASS_KEY },
+      json: { email: 'not-an-email', permissions: 'all' },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.detail).toHaveLength(2);
 
@@ -86,7 +104,10 @@ test.describe('§2 /auth/e2e/test-auth', () => {
   });
 
   test('the bypass key is not a credential on backend routes', async () => {
-    expect(await call(srv.url, 'GET', '/api/threads', { headers: { 'x-e2e-bypass-key': BYPASS_KEY } })).toMatchObject({ status: 403, body: NA });
+    expect(await call(srv.url, 'GET', '/api/threads', { headers: { 'x-e2e-bypass-key': BYPASS_KEY } })).toMatchObject({
+      status: 403,
+      body: NA,
+    });
     expect(await call(srv.url, 'GET', '/api/threads', { token: BYPASS_KEY })).toMatchObject({ status: 401, body: IE });
   });
 });
@@ -106,7 +127,12 @@ test.describe('§1 token validity', () => {
     { name: 'no exp', token: (u) => mint({ sub: u.id }, { omit: ['exp'] }), error: 'invalid_token' },
     { name: 'no jti', token: (u) => mint({ sub: u.id }, { omit: ['jti'] }), error: 'invalid_token' },
     { name: 'a refresh token', token: (u) => u.refresh, error: 'wrong_token_type' },
-    { name: 'sub swapped under the old signature', token: (u) => `${u.access.split('.')[0]}.${Buffer.from(JSON.stringify({ ...decodeClaims(u.access), sub: 'someone-else' })).toString('base64url')}.${u.access.split('.')[2]}`, error: 'invalid_token' },
+    {
+      name: 'sub swapped under the old signature',
+      token: (u) =>
+        `${u.access.split('.')[0]}.${Buffer.from(JSON.stringify({ ...decodeClaims(u.access), sub: 'someone-else' })).toString('base64url')}.${u.access.split('.')[2]}`,
+      error: 'invalid_token',
+    },
     { name: 'garbage', token: () => 'invalid_token_12345', error: 'invalid_token' },
   ];
 
@@ -137,7 +163,9 @@ test.describe('§1 token validity', () => {
   test('test-switch headers relax nothing', async () => {
     const headers = { 'x-test-mode': 'true', 'x-test-type': 'e2e', 'x-e2e-test': 'true', 'x-test-environment': 'staging' };
     expect(await call(srv.url, 'GET', '/api/threads', { headers })).toMatchObject({ status: 403, body: NA });
-    expect(await call(srv.url, 'GET', '/api/threads', { headers, token: await mint({}, { secret: randomBytes(24).toString('hex') }) })).toMatchObject({ status: 401, body: IE });
+    expect(
+      await call(srv.url, 'GET', '/api/threads', { headers, token: await mint({}, { secret: randomBytes(24).toString('hex') }) }),
+    ).toMatchObject({ status: 401, body: IE });
     expect(await upgrade(srv.wsUrl, { headers })).toEqual({ open: false, status: 403 });
     expect(await upgrade(srv.wsUrl, { headers, protocols: ['e2e-testing'] })).toEqual({ open: false, status: 403 });
   });
@@ -151,7 +179,11 @@ test.describe('§2 register, login, refresh, logout, validate, me', () => {
     expect(reg.body.user).toMatchObject({ email, name: 'Reg User' });
     expect(reg.body.user.id).toMatch(/^usr_/);
     expect((await call(srv.url, 'POST', '/auth/register', { json: { email, password: 'longenough' } })).status).toBe(409);
-    for (const body of [{ email: 'bad', password: 'longenough' }, { email: uniqueEmail(), password: 'seven77' }, { email: uniqueEmail() }]) {
+    for (const body of [
+      { email: 'bad', password: 'longenough' },
+      { email: uniqueEmail(), password: 'seven77' },
+      { email: uniqueEmail() },
+    ]) {
       const r = await call(srv.url, 'POST', '/auth/register', { json: body });
       expect(r.status).toBe(422);
       expect(r.body.detail).toBeDefined();
@@ -161,8 +193,14 @@ test.describe('§2 register, login, refresh, logout, validate, me', () => {
     expect(login.body.user).toEqual(reg.body.user);
     const me = await call(srv.url, 'GET', '/auth/me', { token: login.body.access_token });
     expect(me.body).toMatchObject({ user_id: reg.body.user.id, email, name: 'Reg User' });
-    expect(await call(srv.url, 'POST', '/auth/login', { json: { email, password: 'wrong-password' } })).toMatchObject({ status: 401, body: { detail: 'Invalid credentials' } });
-    expect(await call(srv.url, 'POST', '/auth/login', { json: { email: uniqueEmail(), password: 'longenough' } })).toMatchObject({ status: 401, body: { detail: 'Invalid credentials' } });
+    expect(await call(srv.url, 'POST', '/auth/login', { json: { email, password: 'wrong-password' } })).toMatchObject({
+      status: 401,
+      body: { detail: 'Invalid credentials' },
+    });
+    expect(await call(srv.url, 'POST', '/auth/login', { json: { email: uniqueEmail(), password: 'longenough' } })).toMatchObject({
+      status: 401,
+      body: { detail: 'Invalid credentials' },
+    });
     expect((await call(srv.url, 'POST', '/auth/login', { json: { email } })).status).toBe(422);
   });
 
@@ -190,7 +228,9 @@ test.describe('§2 register, login, refresh, logout, validate, me', () => {
 
   test('concurrent refreshes with one token: exactly one wins', async () => {
     const user = await newUser(srv.url);
-    const results = await Promise.all(Array.from({ length: 5 }, () => call(srv.url, 'POST', '/auth/refresh', { json: { refresh_token: user.refresh } })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => call(srv.url, 'POST', '/auth/refresh', { json: { refresh_token: user.refresh } })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
   });
 
@@ -199,10 +239,16 @@ test.describe('§2 register, login, refresh, logout, validate, me', () => {
     const first = await newUser(srv.url, { email });
     const second = await newUser(srv.url, { email });
     const ticket = await call(srv.url, 'POST', '/api/websocket/ticket', { token: first.access, json: {} });
-    expect(await call(srv.url, 'POST', '/auth/logout', { token: first.access })).toMatchObject({ status: 200, body: { status: 'success' } });
+    expect(await call(srv.url, 'POST', '/auth/logout', { token: first.access })).toMatchObject({
+      status: 200,
+      body: { status: 'success' },
+    });
     expect(await call(srv.url, 'GET', '/api/threads', { token: first.access })).toMatchObject({ status: 401, body: IE });
     expect((await call(srv.url, 'GET', '/auth/me', { token: first.access })).status).toBe(401);
-    expect((await call(srv.url, 'POST', '/auth/validate', { json: { token: first.access } })).body).toEqual({ valid: false, error: 'revoked_token' });
+    expect((await call(srv.url, 'POST', '/auth/validate', { json: { token: first.access } })).body).toEqual({
+      valid: false,
+      error: 'revoked_token',
+    });
     expect(await upgrade(srv.wsUrl, { token: first.access })).toEqual({ open: false, status: 403 });
     expect(await upgrade(srv.wsUrl, { query: `?ticket=${ticket.body.ticket_id}` })).toEqual({ open: false, status: 403 });
     expect((await call(srv.url, 'POST', '/api/websocket/ticket', { token: first.access, json: {} })).status).toBe(401);
@@ -237,7 +283,12 @@ test.describe('§2 register, login, refresh, logout, validate, me', () => {
     const user = await newUser(srv.url);
     const me = await call(srv.url, 'GET', '/auth/me', { token: user.access });
     const claims = decodeClaims(user.access);
-    expect(me.body).toMatchObject({ user_id: user.id, email: user.email, permissions: claims.permissions, token_expires_at: new Date(Number(claims.exp) * 1000).toISOString() });
+    expect(me.body).toMatchObject({
+      user_id: user.id,
+      email: user.email,
+      permissions: claims.permissions,
+      token_expires_at: new Date(Number(claims.exp) * 1000).toISOString(),
+    });
     expect((await call(srv.url, 'GET', '/auth/me')).status).toBe(401);
     expect((await call(srv.url, 'GET', '/auth/me', { token: 'garbage' })).status).toBe(401);
   });

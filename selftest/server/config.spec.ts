@@ -48,7 +48,10 @@ const BAD_ENV: [Record<string, string>, RegExp][] = [
   [{ MAX_MESSAGE_SIZE: '10' }, /^MAX_MESSAGE_SIZE must be at least 1024 bytes/],
   [{ AGENT_STEP_DELAY_MS: '-1' }, /^AGENT_STEP_DELAY_MS must be a whole number/],
   [{ STARTUP_DELAY_MS: '1.5' }, /^STARTUP_DELAY_MS must be a whole number/],
-  [{ STAGING_FAULTS: 'short-answers,nope' }, /^unknown fault "nope" in STAGING_FAULTS; valid faults: alg-none-accepted, .*ws-subprotocol-auth-broken/],
+  [
+    { STAGING_FAULTS: 'short-answers,nope' },
+    /^unknown fault "nope" in STAGING_FAULTS; valid faults: alg-none-accepted, .*ws-subprotocol-auth-broken/,
+  ],
 ];
 
 for (const [env, message] of BAD_ENV) {
@@ -101,10 +104,13 @@ function runMain(env: Record<string, string>, whileUp?: (url: string) => Promise
 
 test('npm run server: one ready line, serves, never prints secrets, exits 0 on SIGTERM', async () => {
   let health = 0;
-  const result = await runMain({ PORT: '0', JWT_SECRET_KEY: SECRET, E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY, STAGING_FAULTS: 'short-answers' }, async (url) => {
-    health = (await call(url, 'GET', '/health')).status;
-    await newUser(url);
-  });
+  const result = await runMain(
+    { PORT: '0', JWT_SECRET_KEY: SECRET, E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY, STAGING_FAULTS: 'short-answers' },
+    async (url) => {
+      health = (await call(url, 'GET', '/health')).status;
+      await newUser(url);
+    },
+  );
   expect(result.code).toBe(0);
   expect(health).toBe(200);
   expect(result.stdout).toMatch(/^reference server ready at http:\/\/127\.0\.0\.1:\d+ \(environment staging, faults: short-answers\)\n$/);

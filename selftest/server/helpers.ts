@@ -75,7 +75,10 @@ export function decodeClaims(token: string): Record<string, unknown> {
 }
 
 /** Signs `claims` (defaults: a valid access token for `sub`) with HS256 and `secret`, or another alg. */
-export async function mint(claims: Record<string, unknown>, opts: { secret?: string; alg?: string; omit?: string[] } = {}): Promise<string> {
+export async function mint(
+  claims: Record<string, unknown>,
+  opts: { secret?: string; alg?: string; omit?: string[] } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const all: Record<string, unknown> = {
     sub: 'minted-user',
@@ -91,7 +94,9 @@ export async function mint(claims: Record<string, unknown>, opts: { secret?: str
     ...claims,
   };
   for (const k of opts.omit ?? []) delete all[k];
-  return new SignJWT(all).setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(opts.secret ?? SECRET));
+  return new SignJWT(all)
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(opts.secret ?? SECRET));
 }
 
 /** The same claims with alg none and an empty signature. */
@@ -226,7 +231,12 @@ export async function playRun(client: Client, frame: Frame, text: string, timeou
   return client.frames.filter((f) => f.run_id === started.run_id);
 }
 
-export const startAgent = (agentType: string, text: string, extra: Frame = {}) => ({ type: 'start_agent', agent_type: agentType, user_request: text, ...extra });
+export const startAgent = (agentType: string, text: string, extra: Frame = {}) => ({
+  type: 'start_agent',
+  agent_type: agentType,
+  user_request: text,
+  ...extra,
+});
 
 /** Resolves after `ms` (for the few checks that must prove something did NOT happen). */
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -30,7 +30,13 @@ export type Probe = (srv: RunningServer) => Promise<string | undefined>;
 const ENVELOPE = new Set(['type', 'run_id', 'thread_id', 'user_id', 'agent_name', 'timestamp', 'data', 'recovered']);
 
 /** A REST probe: the status the contract wants for a request, or a violation naming what came back. */
-async function expectStatus(srv: RunningServer, method: string, path: string, want: number, opts: Parameters<typeof call>[3] = {}): Promise<string | undefined> {
+async function expectStatus(
+  srv: RunningServer,
+  method: string,
+  path: string,
+  want: number,
+  opts: Parameters<typeof call>[3] = {},
+): Promise<string | undefined> {
   const r = await call(srv.url, method, path, opts);
   return r.status === want ? undefined : `${method} ${path} answered ${r.status}, expected ${want}`;
 }
@@ -74,12 +80,17 @@ export const PROBES: Record<FaultName, Probe> = {
     if (out.status !== 200) return `logout answered ${out.status}`;
     return expectStatus(srv, 'GET', '/api/threads', 401, { token: u.access });
   },
-  'bypass-key-unchecked': (srv) => expectStatus(srv, 'POST', '/auth/e2e/test-auth', 401, { headers: { 'x-e2e-bypass-key': `${BYPASS_KEY}-wrong` }, json: {} }),
+  'bypass-key-unchecked': (srv) =>
+    expectStatus(srv, 'POST', '/auth/e2e/test-auth', 401, { headers: { 'x-e2e-bypass-key': `${BYPASS_KEY}-wrong` }, json: {} }),
   // §3
   'route-unprotected': (srv) => expectStatus(srv, 'GET', '/api/agents', 403),
   'cors-reflect-any-origin': async (srv) => {
-    const r = await call(srv.url, 'OPTIONS', '/api/threads', { headers: { origin: 'https://malicious-site.example', 'access-control-request-method': 'POST' } });
-    const good = await call(srv.url, 'OPTIONS', '/api/threads', { headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST' } });
+    const r = await call(srv.url, 'OPTIONS', '/api/threads', {
+      headers: { origin: 'https://malicious-site.example', 'access-control-request-method': 'POST' },
+    });
+    const good = await call(srv.url, 'OPTIONS', '/api/threads', {
+      headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST' },
+    });
     if (good.headers.get('access-control-allow-origin') !== ALLOWED_ORIGIN) return 'the allowed origin is not echoed';
     const acao = r.headers.get('access-control-allow-origin');
     return acao === null ? undefined : `a foreign origin got access-control-allow-origin: ${acao}`;
@@ -107,7 +118,10 @@ export const PROBES: Record<FaultName, Probe> = {
   },
   'force-failure-ignored': async (srv) => {
     const u = await newUser(srv.url);
-    return expectStatus(srv, 'POST', '/api/agents/execute', 500, { token: u.access, json: { type: 'triage', message: 'fail please', force_failure: true } });
+    return expectStatus(srv, 'POST', '/api/agents/execute', 500, {
+      token: u.access,
+      json: { type: 'triage', message: 'fail please', force_failure: true },
+    });
   },
   // §4 handshake
   'ws-subprotocol-auth-broken': async (srv) => {
@@ -181,7 +195,10 @@ export const PROBES: Record<FaultName, Probe> = {
   },
   'chunks-mismatch': async (srv) => {
     const frames = await runOf(srv, 'data', 'summarise usage');
-    const joined = frames.filter((f) => f.type === 'stream_chunk').map((f) => f.content).join('');
+    const joined = frames
+      .filter((f) => f.type === 'stream_chunk')
+      .map((f) => f.content)
+      .join('');
     return joined === last(frames).final_response ? undefined : 'stream_chunks do not join to final_response';
   },
   'cross-user-event-leak': async (srv) => {
@@ -207,7 +224,7 @@ export const PROBES: Record<FaultName, Probe> = {
       const done = await second.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', 5000);
       return done.recovered === true ? undefined : 'agent_completed after reconnecting lacks recovered: true';
     } catch {
-      return 'the run\'s remaining events never reached the next connection';
+      return "the run's remaining events never reached the next connection";
     } finally {
       await second.close();
     }
@@ -233,7 +250,9 @@ export const PROBES: Record<FaultName, Probe> = {
       if (!eleventh.open) return `the 11th upgrade got HTTP ${eleventh.status}`;
       const first = await eleventh.client.waitFor(() => true);
       const code = await Promise.race([eleventh.client.closed.then((c) => c.code), pause(1000).then(() => 'none')]);
-      return first.error_code === 'CONNECTION_LIMIT' && code === 1008 ? undefined : `11th connection: first frame ${first.type}, close ${code}`;
+      return first.error_code === 'CONNECTION_LIMIT' && code === 1008
+        ? undefined
+        : `11th connection: first frame ${first.type}, close ${code}`;
     } finally {
       await Promise.all(ten.map((c) => c.close()));
       if (eleventh.open) await eleventh.client.close();
@@ -274,17 +293,23 @@ export const PROBES: Record<FaultName, Probe> = {
     await client.close();
     const list = await call(srv.url, 'GET', `/api/threads/${thread.body.id}/messages`, { token: u.access });
     const lastMessage = list.body.messages[list.body.messages.length - 1];
-    return lastMessage?.role === 'assistant' && lastMessage.content === last(frames).final_response ? undefined : 'the thread lacks the assistant answer';
+    return lastMessage?.role === 'assistant' && lastMessage.content === last(frames).final_response
+      ? undefined
+      : 'the thread lacks the assistant answer';
   },
   // §4 content
   'short-answers': async (srv) => {
     const answer: string = last(await runOf(srv, 'data', 'cost and capacity review')).final_response;
     const missing = ['cost', 'capacity'].filter((w) => !answer.toLowerCase().includes(w));
-    return answer.length >= 100 && missing.length === 0 ? undefined : `final_response has ${answer.length} chars, lacks ${missing.join(', ') || 'nothing'}`;
+    return answer.length >= 100 && missing.length === 0
+      ? undefined
+      : `final_response has ${answer.length} chars, lacks ${missing.join(', ') || 'nothing'}`;
   },
   'savings-missing': async (srv) => {
     const result = last(await runOf(srv, 'optimization', 'cut our cost')).result;
-    return typeof result.estimated_monthly_savings === 'number' && result.estimated_monthly_savings > 0 ? undefined : 'result lacks estimated_monthly_savings';
+    return typeof result.estimated_monthly_savings === 'number' && result.estimated_monthly_savings > 0
+      ? undefined
+      : 'result lacks estimated_monthly_savings';
   },
   // §5
   'slow-health': async (srv) => {

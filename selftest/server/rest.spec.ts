@@ -26,14 +26,23 @@ test.describe('health, discovery, MCP, WebSocket info', () => {
       expect(r.body.timestamp).toMatch(ISO);
       expect(r.body.uptime_seconds).toBeGreaterThanOrEqual(0);
     }
-    expect((await call(srv.url, 'GET', '/health/ready')).body).toEqual({ status: 'ready', checks: { database: 'ok', auth: 'ok', agents: 'ok' } });
+    expect((await call(srv.url, 'GET', '/health/ready')).body).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', auth: 'ok', agents: 'ok' },
+    });
   });
 
   test('during STARTUP_DELAY_MS health answers 503 and readiness names the failing check', async () => {
     const starting = await startTestServer({ startupDelayMs: 600, environment: 'qa' });
     try {
-      expect(await call(starting.url, 'GET', '/health')).toMatchObject({ status: 503, body: { status: 'unhealthy', startup_in_progress: true } });
-      expect(await call(starting.url, 'GET', '/health/ready')).toMatchObject({ status: 503, body: { status: 'not_ready', checks: { database: 'ok', auth: 'ok', agents: 'starting' } } });
+      expect(await call(starting.url, 'GET', '/health')).toMatchObject({
+        status: 503,
+        body: { status: 'unhealthy', startup_in_progress: true },
+      });
+      expect(await call(starting.url, 'GET', '/health/ready')).toMatchObject({
+        status: 503,
+        body: { status: 'not_ready', checks: { database: 'ok', auth: 'ok', agents: 'starting' } },
+      });
       await expect.poll(async () => (await call(starting.url, 'GET', '/api/health')).status, { timeout: 5000 }).toBe(200);
       expect((await call(starting.url, 'GET', '/health')).body.environment).toBe('qa');
     } finally {
@@ -55,7 +64,12 @@ test.describe('health, discovery, MCP, WebSocket info', () => {
     const servers = await call(srv.url, 'GET', '/api/mcp/servers');
     expect(servers.body.data.length).toBeGreaterThanOrEqual(1);
     for (const s of servers.body.data) {
-      expect(s).toMatchObject({ name: expect.any(String), status: 'connected', version: expect.stringMatching(SEMVER), description: expect.any(String) });
+      expect(s).toMatchObject({
+        name: expect.any(String),
+        status: 'connected',
+        version: expect.stringMatching(SEMVER),
+        description: expect.any(String),
+      });
       expect(s.capabilities).toEqual({ tools: expect.any(Array), resources: expect.any(Array), prompts: expect.any(Array) });
     }
     const config = await call(srv.url, 'GET', '/api/mcp/config');
@@ -98,10 +112,19 @@ test.describe('agents and runs', () => {
   test('execute: AgentResult per type, following the content rules', async () => {
     const user = await newUser(srv.url);
     const t0 = performance.now();
-    const triage = await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'triage', message: 'where does our cost go?' } });
+    const triage = await call(srv.url, 'POST', '/api/agents/execute', {
+      token: user.access,
+      json: { type: 'triage', message: 'where does our cost go?' },
+    });
     const wall = (performance.now() - t0) / 1000;
     expect(triage.status).toBe(200);
-    expect(triage.body).toMatchObject({ status: 'success', agent: 'triage', tools_used: ['intent_classifier'], circuit_breaker_state: 'closed', result: { intent: 'cost_optimization', confidence: expect.any(Number) } });
+    expect(triage.body).toMatchObject({
+      status: 'success',
+      agent: 'triage',
+      tools_used: ['intent_classifier'],
+      circuit_breaker_state: 'closed',
+      result: { intent: 'cost_optimization', confidence: expect.any(Number) },
+    });
     expect(triage.body.run_id).toMatch(/^run_/);
     expect(triage.body.thread_id).toMatch(/^thr_/);
     expect(triage.body.execution_time).toBeGreaterThanOrEqual(0);
@@ -110,13 +133,22 @@ test.describe('agents and runs', () => {
 
     const data = await call(srv.url, 'POST', '/api/agents/data', { token: user.access, json: { message: 'capacity and anomaly review' } });
     expect(data.body).toMatchObject({ agent: 'data', tools_used: ['data_query', 'metrics_aggregator'] });
-    expect(data.body.result.capacity_forecast).toMatchObject({ horizon_days: expect.any(Number), projected_utilization: expect.any(Number) });
+    expect(data.body.result.capacity_forecast).toMatchObject({
+      horizon_days: expect.any(Number),
+      projected_utilization: expect.any(Number),
+    });
     expect(data.body.result.anomalies.length).toBeGreaterThan(0);
     expect(data.body.response).toContain('capacity');
     expect(data.body.response.toLowerCase()).toContain('anomal');
 
     const sup = await call(srv.url, 'POST', '/api/agents/supervisor', { token: user.access, json: { message: 'Savings plan please' } });
-    expect(sup.body.tools_used).toEqual(['intent_classifier', 'data_query', 'metrics_aggregator', 'cost_analyzer', 'recommendation_engine']);
+    expect(sup.body.tools_used).toEqual([
+      'intent_classifier',
+      'data_query',
+      'metrics_aggregator',
+      'cost_analyzer',
+      'recommendation_engine',
+    ]);
     expect(sup.body.result.estimated_monthly_savings).toBeGreaterThan(0);
     expect(sup.body.response.toLowerCase()).toContain('saving');
   });
@@ -124,7 +156,14 @@ test.describe('agents and runs', () => {
   test('execute validation: 422 unknown type or empty message, 404 unknown path type, thread 404/403', async () => {
     const [user, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
     const post = (path: string, json: unknown, token = user.access) => call(srv.url, 'POST', path, { token, json });
-    for (const body of [{ type: 'bogus', message: 'x' }, { type: 'triage', message: '' }, { type: 'triage', message: '   ' }, { message: 'x' }, { type: 'triage' }, { type: 'data', message: 'x', context: { simulate_delay_ms: 20_000 } }]) {
+    for (const body of [
+      { type: 'bogus', message: 'x' },
+      { type: 'triage', message: '' },
+      { type: 'triage', message: '   ' },
+      { message: 'x' },
+      { type: 'triage' },
+      { type: 'data', message: 'x', context: { simulate_delay_ms: 20_000 } },
+    ]) {
       const r = await post('/api/agents/execute', body);
       expect(r.status, JSON.stringify(body)).toBe(422);
       expect(r.body.detail).toBeDefined();
@@ -133,18 +172,32 @@ test.describe('agents and runs', () => {
     expect(await post('/api/agents/bogus', { message: 'x' })).toMatchObject({ status: 404, body: { detail: expect.any(String) } });
     expect((await post('/api/agents/bogus', { message: 'x' }, '')).status).toBe(403);
     const foreign = await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} });
-    expect(await post('/api/agents/execute', { type: 'data', message: 'x', thread_id: foreign.body.id })).toMatchObject({ status: 403, body: { detail: 'Access denied' } });
-    expect(await post('/api/agents/execute', { type: 'data', message: 'x', thread_id: 'thr_nope' })).toMatchObject({ status: 404, body: { detail: 'Thread not found' } });
+    expect(await post('/api/agents/execute', { type: 'data', message: 'x', thread_id: foreign.body.id })).toMatchObject({
+      status: 403,
+      body: { detail: 'Access denied' },
+    });
+    expect(await post('/api/agents/execute', { type: 'data', message: 'x', thread_id: 'thr_nope' })).toMatchObject({
+      status: 404,
+      body: { detail: 'Thread not found' },
+    });
   });
 
   test('force_failure: 500 recorded as a failed run; the next call succeeds', async () => {
     const user = await newUser(srv.url);
-    const failed = await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'data', message: 'x', force_failure: true } });
+    const failed = await call(srv.url, 'POST', '/api/agents/execute', {
+      token: user.access,
+      json: { type: 'data', message: 'x', force_failure: true },
+    });
     expect(failed.status).toBe(500);
     expect(failed.body).toMatchObject({ status: 'error', agent: 'data', error: expect.stringMatching(/.+/) });
-    const viaContext = await call(srv.url, 'POST', '/api/agents/optimization', { token: user.access, json: { message: 'x', context: { force_failure: true } } });
+    const viaContext = await call(srv.url, 'POST', '/api/agents/optimization', {
+      token: user.access,
+      json: { message: 'x', context: { force_failure: true } },
+    });
     expect(viaContext.body).toMatchObject({ status: 'error', agent: 'optimization' });
-    expect((await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'data', message: 'x' } })).status).toBe(200);
+    expect((await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'data', message: 'x' } })).status).toBe(
+      200,
+    );
     const run = await call(srv.url, 'GET', `/api/agents/runs/${failed.body.run_id}`, { token: user.access });
     expect(run.body).toMatchObject({ status: 'failed', agent_type: 'data', events: ['agent_started', 'agent_error'] });
     expect(run.body.completed_at).toMatch(ISO);
@@ -154,14 +207,28 @@ test.describe('agents and runs', () => {
     const [user, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
     const thread = await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} });
     const socket = await connect(srv.wsUrl, { token: user.access });
-    const a = await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'triage', message: 'first', thread_id: thread.body.id } });
-    const b = await call(srv.url, 'POST', '/api/agents/execute', { token: user.access, json: { type: 'data', message: 'second', thread_id: thread.body.id } });
+    const a = await call(srv.url, 'POST', '/api/agents/execute', {
+      token: user.access,
+      json: { type: 'triage', message: 'first', thread_id: thread.body.id },
+    });
+    const b = await call(srv.url, 'POST', '/api/agents/execute', {
+      token: user.access,
+      json: { type: 'data', message: 'second', thread_id: thread.body.id },
+    });
     expect([a.body.thread_id, b.body.thread_id]).toEqual([thread.body.id, thread.body.id]);
     const runs = await call(srv.url, 'GET', '/api/agents/runs', { token: user.access });
     expect(runs.body.runs.map((r: { run_id: string }) => r.run_id)).toEqual([b.body.run_id, a.body.run_id]);
     expect(runs.body.runs[0]).toMatchObject({ agent_type: 'data', status: 'completed', thread_id: thread.body.id });
     const one = await call(srv.url, 'GET', `/api/agents/runs/${a.body.run_id}`, { token: user.access });
-    expect(one.body.events).toEqual(['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'stream_chunk', 'stream_chunk', 'agent_completed']);
+    expect(one.body.events).toEqual([
+      'agent_started',
+      'agent_thinking',
+      'tool_executing',
+      'tool_completed',
+      'stream_chunk',
+      'stream_chunk',
+      'agent_completed',
+    ]);
     expect(Date.parse(one.body.started_at)).toBeLessThanOrEqual(Date.parse(one.body.completed_at));
     const messages = await call(srv.url, 'GET', `/api/threads/${thread.body.id}/messages`, { token: user.access });
     expect(messages.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
@@ -170,7 +237,10 @@ test.describe('agents and runs', () => {
       ['user', 'second'],
       ['assistant', b.body.response],
     ]);
-    expect(await call(srv.url, 'GET', `/api/agents/runs/${a.body.run_id}`, { token: other.access })).toMatchObject({ status: 403, body: { detail: 'Access denied' } });
+    expect(await call(srv.url, 'GET', `/api/agents/runs/${a.body.run_id}`, { token: other.access })).toMatchObject({
+      status: 403,
+      body: { detail: 'Access denied' },
+    });
     expect((await call(srv.url, 'GET', '/api/agents/runs/run_nope', { token: user.access })).status).toBe(404);
     expect((await call(srv.url, 'GET', '/api/agents/runs', { token: other.access })).body.runs).toEqual([]);
     await socket.request({ type: 'ping' }, 'pong');
@@ -182,20 +252,29 @@ test.describe('agents and runs', () => {
 test.describe('threads and messages', () => {
   test('CRUD: create, get, update, archive', async () => {
     const user = await newUser(srv.url);
-    const created = await call(srv.url, 'POST', '/api/threads', { token: user.access, json: { title: 'Plan', metadata: { k: 'v', user_id: 'spoofed' } } });
+    const created = await call(srv.url, 'POST', '/api/threads', {
+      token: user.access,
+      json: { title: 'Plan', metadata: { k: 'v', user_id: 'spoofed' } },
+    });
     expect(created.body).toMatchObject({ title: 'Plan', message_count: 0, metadata: { k: 'v', user_id: user.id } });
     expect(created.body.id).toMatch(/^thr_/);
     expect(created.body.created_at).toMatch(ISO);
     const id = created.body.id;
     expect((await call(srv.url, 'GET', `/api/threads/${id}`, { token: user.access })).body).toEqual(created.body);
     await pause(5);
-    const updated = await call(srv.url, 'PUT', `/api/threads/${id}`, { token: user.access, json: { title: 'Plan 2', metadata: { nested: { a: [1, 2] } } } });
+    const updated = await call(srv.url, 'PUT', `/api/threads/${id}`, {
+      token: user.access,
+      json: { title: 'Plan 2', metadata: { nested: { a: [1, 2] } } },
+    });
     expect(updated.body).toMatchObject({ id, title: 'Plan 2', metadata: { nested: { a: [1, 2] }, user_id: user.id } });
     expect(updated.body.metadata.k).toBeUndefined();
     expect(Date.parse(updated.body.updated_at)).toBeGreaterThan(Date.parse(created.body.updated_at));
     expect((await call(srv.url, 'GET', `/api/threads/${id}`, { token: user.access })).body).toEqual(updated.body);
     expect((await call(srv.url, 'POST', '/api/threads', { token: user.access })).body.title).toBe('New conversation');
-    expect(await call(srv.url, 'DELETE', `/api/threads/${id}`, { token: user.access })).toMatchObject({ status: 200, body: { status: 'archived' } });
+    expect(await call(srv.url, 'DELETE', `/api/threads/${id}`, { token: user.access })).toMatchObject({
+      status: 200,
+      body: { status: 'archived' },
+    });
     const gone: [string, string, unknown][] = [
       ['GET', `/api/threads/${id}`, undefined],
       ['PUT', `/api/threads/${id}`, { title: 'again' }],
@@ -204,7 +283,10 @@ test.describe('threads and messages', () => {
       ['POST', `/api/threads/${id}/messages`, { message: 'hi' }],
     ];
     for (const [method, path, json] of gone) {
-      expect(await call(srv.url, method, path, { token: user.access, json }), `${method} ${path}`).toMatchObject({ status: 404, body: { detail: 'Thread not found' } });
+      expect(await call(srv.url, method, path, { token: user.access, json }), `${method} ${path}`).toMatchObject({
+        status: 404,
+        body: { detail: 'Thread not found' },
+      });
     }
     const list = await call(srv.url, 'GET', '/api/threads', { token: user.access });
     expect(list.body.map((t: { id: string }) => t.id)).not.toContain(id);
@@ -214,11 +296,15 @@ test.describe('threads and messages', () => {
     const [user, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
     await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await call(srv.url, 'POST', '/api/threads', { token: user.access, json: { title: `T${i}` } })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await call(srv.url, 'POST', '/api/threads', { token: user.access, json: { title: `T${i}` } })).body.id);
     const newest = [...ids].reverse();
-    const page = async (q: string) => (await call(srv.url, 'GET', `/api/threads${q}`, { token: user.access })).body.map((t: { id: string }) => t.id);
+    const page = async (q: string) =>
+      (await call(srv.url, 'GET', `/api/threads${q}`, { token: user.access })).body.map((t: { id: string }) => t.id);
     expect(await page('')).toEqual(newest);
-    expect([...(await page('?limit=2&offset=0')), ...(await page('?limit=2&offset=2')), ...(await page('?limit=2&offset=4'))]).toEqual(newest);
+    expect([...(await page('?limit=2&offset=0')), ...(await page('?limit=2&offset=2')), ...(await page('?limit=2&offset=4'))]).toEqual(
+      newest,
+    );
     for (const q of ['?limit=0', '?limit=101', '?offset=-1', '?limit=abc']) {
       const r = await call(srv.url, 'GET', `/api/threads${q}`, { token: user.access });
       expect(r.status, q).toBe(422);
@@ -230,10 +316,14 @@ test.describe('threads and messages', () => {
     const user = await newUser(srv.url);
     const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
     const unicode = '漢字 مرحبا 👩‍👩‍👧‍👦 é ZWJ\u200d "quotes" \\ \n'.repeat(800).slice(0, 32 * 1024);
-    const posted = await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: unicode, metadata: { k: 1 } } });
+    const posted = await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, {
+      token: user.access,
+      json: { message: unicode, metadata: { k: 1 } },
+    });
     expect(posted.body).toMatchObject({ thread_id: thread.id, role: 'user', content: unicode, metadata: { k: 1 } });
     expect(posted.body.created_at).toMatch(ISO);
-    for (let i = 2; i <= 51; i++) await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: `m${i}` } });
+    for (let i = 2; i <= 51; i++)
+      await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: `m${i}` } });
     const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
     expect(list.body).toMatchObject({ thread_id: thread.id, total: 51, limit: 50, offset: 0 });
     expect(list.body.messages).toHaveLength(50);
@@ -260,11 +350,17 @@ test.describe('threads and messages', () => {
       ['POST', `/api/threads/${thread.id}/messages`, { message: 'hi' }],
     ];
     for (const [method, path, json] of routes) {
-      expect(await call(srv.url, method, path, { token: other.access, json }), `${method} ${path}`).toMatchObject({ status: 403, body: { detail: 'Access denied' } });
+      expect(await call(srv.url, method, path, { token: other.access, json }), `${method} ${path}`).toMatchObject({
+        status: 403,
+        body: { detail: 'Access denied' },
+      });
     }
     expect((await call(srv.url, 'GET', `/api/threads/${thread.id}`, { token: owner.access })).body).toEqual(thread);
     expect((await call(srv.url, 'GET', '/api/threads', { token: other.access })).body).toEqual([]);
-    expect(await call(srv.url, 'GET', '/api/threads/thr_unknown', { token: owner.access })).toMatchObject({ status: 404, body: { detail: 'Thread not found' } });
+    expect(await call(srv.url, 'GET', '/api/threads/thr_unknown', { token: owner.access })).toMatchObject({
+      status: 404,
+      body: { detail: 'Thread not found' },
+    });
     expect((await call(srv.url, 'GET', '/api/threads/..%2F..%2Fetc%2Fpasswd', { token: owner.access })).status).toBe(404);
   });
 });
@@ -278,7 +374,8 @@ test.describe('tickets', () => {
     expect(t.body.websocket_url).toBe(`${srv.wsUrl}?ticket=${t.body.ticket_id}`);
     const t60 = await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access, json: { ttl_seconds: 60 } });
     expect(Math.abs(Date.parse(t60.body.expires_at) - (Date.now() + 60_000))).toBeLessThan(5000);
-    for (const ttl of [29, 3601, 'x', 1.5]) expect((await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access, json: { ttl_seconds: ttl } })).status).toBe(422);
+    for (const ttl of [29, 3601, 'x', 1.5])
+      expect((await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access, json: { ttl_seconds: ttl } })).status).toBe(422);
     expect(await call(srv.url, 'POST', '/api/websocket/ticket')).toMatchObject({ status: 403, body: { detail: 'Not authenticated' } });
     const first = await upgrade(t60.body.websocket_url);
     expect(first.open).toBe(true);
@@ -315,18 +412,32 @@ test.describe('headers, CORS and errors', () => {
   });
 
   test('CORS: only the allow-list is echoed, for preflights and simple requests', async () => {
-    const preflight = (origin: string, path = '/api/threads') => call(srv.url, 'OPTIONS', path, { headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const preflight = (origin: string, path = '/api/threads') =>
+      call(srv.url, 'OPTIONS', path, {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
     const allowed = await preflight(ALLOWED_ORIGIN);
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
-    for (const origin of ['https://malicious-site.example', 'null', `${ALLOWED_ORIGIN}.evil.example`, ALLOWED_ORIGIN.replace('http:', 'https:')]) {
+    for (const origin of [
+      'https://malicious-site.example',
+      'null',
+      `${ALLOWED_ORIGIN}.evil.example`,
+      ALLOWED_ORIGIN.replace('http:', 'https:'),
+    ]) {
       const r = await preflight(origin);
       expect(r.headers.get('access-control-allow-origin'), origin).toBeNull();
       expect(r.status).toBe(400);
     }
-    expect((await call(srv.url, 'GET', '/health', { headers: { origin: ALLOWED_ORIGIN } })).headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
-    expect((await call(srv.url, 'GET', '/health', { headers: { origin: 'https://malicious-site.example' } })).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (await call(srv.url, 'GET', '/health', { headers: { origin: ALLOWED_ORIGIN } })).headers.get('access-control-allow-origin'),
+    ).toBe(ALLOWED_ORIGIN);
+    expect(
+      (await call(srv.url, 'GET', '/health', { headers: { origin: 'https://malicious-site.example' } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull();
   });
 
   test('unknown route 404, wrong method 405, oversized body 413, malformed JSON 422; the server keeps serving', async () => {
@@ -335,14 +446,20 @@ test.describe('headers, CORS and errors', () => {
     const wrong = await call(srv.url, 'DELETE', '/api/discovery/services');
     expect(wrong).toMatchObject({ status: 405, body: { detail: expect.any(String) } });
     expect(wrong.headers.get('allow')).toBe('GET');
-    const huge = await call(srv.url, 'POST', '/api/threads', { token: user.access, body: `{"title":"${'x'.repeat(1_100_000)}"}`, headers: { 'content-type': 'application/json' } });
+    const huge = await call(srv.url, 'POST', '/api/threads', {
+      token: user.access,
+      body: `{"title":"${'x'.repeat(1_100_000)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge).toMatchObject({ status: 413, body: { detail: expect.any(String) } });
     for (const body of ['{"title":', '[1,2]', '"str"', 'null']) {
       const r = await call(srv.url, 'POST', '/api/threads', { token: user.access, body, headers: { 'content-type': 'application/json' } });
       expect(r.status, body).toBe(422);
       expect(r.body.detail).toBeDefined();
     }
-    expect((await call(srv.url, 'POST', '/api/threads', { token: user.access, json: { title: 5, metadata: 'x' } })).body.detail).toHaveLength(2);
+    expect(
+      (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: { title: 5, metadata: 'x' } })).body.detail,
+    ).toHaveLength(2);
     expect((await call(srv.url, 'POST', '/auth/login', { body: '\u0000\u00ff garbage' })).status).toBe(422);
     expect((await call(srv.url, 'GET', '/health')).status).toBe(200);
   });

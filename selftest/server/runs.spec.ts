@@ -2,7 +2,20 @@
 import { expect, test } from '@playwright/test';
 import { EVENT_FIELDS } from '../../fixtures/contract';
 import type { RunningServer } from '../../server/index';
-import { TERMINAL, call, connect, newUser, pause, playRun, startAgent, startTestServer, uniqueText, type Client, type Frame, type TestUser } from './helpers';
+import {
+  TERMINAL,
+  call,
+  connect,
+  newUser,
+  pause,
+  playRun,
+  startAgent,
+  startTestServer,
+  uniqueText,
+  type Client,
+  type Frame,
+  type TestUser,
+} from './helpers';
 
 let srv: RunningServer;
 
@@ -42,9 +55,24 @@ async function run(agentType: string, request: string, extra: Frame = {}): Promi
 
 test('a data run: phases in order, every field top level and mirrored under data, sane numbers', async () => {
   const { frames, text, wallMs } = await run('data', 'review usage');
-  expect(phases(frames)).toEqual(['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'tool_executing', 'tool_completed', 'stream_chunk', 'agent_completed']);
+  expect(phases(frames)).toEqual([
+    'agent_started',
+    'agent_thinking',
+    'tool_executing',
+    'tool_completed',
+    'tool_executing',
+    'tool_completed',
+    'stream_chunk',
+    'agent_completed',
+  ]);
   for (const f of frames) {
-    expect(f).toMatchObject({ run_id: frames[0].run_id, thread_id: expect.stringMatching(/^thr_/), user_id: user.id, agent_name: 'data', timestamp: expect.stringMatching(ISO) });
+    expect(f).toMatchObject({
+      run_id: frames[0].run_id,
+      thread_id: expect.stringMatching(/^thr_/),
+      user_id: user.id,
+      agent_name: 'data',
+      timestamp: expect.stringMatching(ISO),
+    });
     const own = Object.fromEntries(OWN_FIELDS[f.type].map((k) => [k, f[k]]));
     expect(f.data).toEqual(own);
     expect(Object.values(own)).not.toContain(undefined);
@@ -69,7 +97,12 @@ test('a data run: phases in order, every field top level and mirrored under data
   expect(chunks.map((c) => c.chunk_index)).toEqual(chunks.map((_, i) => i));
   expect(chunks.map((c) => c.content).join('')).toBe(end.final_response);
   const logged = await call(srv.url, 'GET', `/api/agents/runs/${frames[0].run_id}`, { token: user.access });
-  expect(logged.body).toMatchObject({ agent_type: 'data', status: 'completed', thread_id: frames[0].thread_id, events: frames.map((f) => f.type) });
+  expect(logged.body).toMatchObject({
+    agent_type: 'data',
+    status: 'completed',
+    thread_id: frames[0].thread_id,
+    events: frames.map((f) => f.type),
+  });
 });
 
 test('each agent type uses exactly its tools', async () => {
@@ -104,7 +137,10 @@ test('a supervisor run delegates triage -> data -> optimization under one run_id
   ]);
   expect(frames.filter((f) => f.type === 'agent_thinking').map((f) => f.step_number)).toEqual([1, 2, 3]);
   expect(frames.findIndex((f) => f.type === 'stream_chunk')).toBeGreaterThan(frames.map((f) => f.type).lastIndexOf('tool_completed'));
-  expect(end.result).toMatchObject({ estimated_monthly_savings: expect.any(Number), capacity_forecast: { horizon_days: expect.any(Number), projected_utilization: expect.any(Number) } });
+  expect(end.result).toMatchObject({
+    estimated_monthly_savings: expect.any(Number),
+    capacity_forecast: { horizon_days: expect.any(Number), projected_utilization: expect.any(Number) },
+  });
   const logged = await call(srv.url, 'GET', `/api/agents/runs/${frames[0].run_id}`, { token: user.access });
   expect(logged.body.events).toEqual(frames.map((f) => f.type));
 });
@@ -114,7 +150,12 @@ test('content: >= 100 chars naming every topic word; result fields follow the to
     ['optimization', 'find SAVINGS', ['saving'], ['estimated_monthly_savings']],
     ['data', 'any anomalies lately?', ['anomal'], ['anomalies']],
     ['data', 'capacity for Q3 and cost', ['capacity', 'cost'], ['capacity_forecast', 'estimated_monthly_savings']],
-    ['supervisor', 'cost saving anomaly capacity', ['cost', 'saving', 'anomal', 'capacity'], ['estimated_monthly_savings', 'anomalies', 'capacity_forecast']],
+    [
+      'supervisor',
+      'cost saving anomaly capacity',
+      ['cost', 'saving', 'anomal', 'capacity'],
+      ['estimated_monthly_savings', 'anomalies', 'capacity_forecast'],
+    ],
     ['data', 'plain question', [], []],
   ];
   for (const [type, request, words, fields] of cases) {
@@ -125,7 +166,10 @@ test('content: >= 100 chars naming every topic word; result fields follow the to
   }
   const noTopics = (await run('optimization', 'plain')).frames.at(-1)!.result;
   expect(noTopics.estimated_monthly_savings).toBeUndefined();
-  expect((await run('triage', 'cost please')).frames.at(-1)!.result).toEqual({ intent: 'cost_optimization', confidence: expect.any(Number) });
+  expect((await run('triage', 'cost please')).frames.at(-1)!.result).toEqual({
+    intent: 'cost_optimization',
+    confidence: expect.any(Number),
+  });
   const anomalies = (await run('optimization', 'anomaly')).frames.at(-1)!.result.anomalies;
   expect(anomalies.length).toBeGreaterThan(0);
   expect((await run('data', 'cost')).frames.at(-1)!.result.estimated_monthly_savings).toBeGreaterThan(0);
@@ -139,12 +183,15 @@ test('emoji and CJK requests stream in whole characters', async () => {
   expect(chunks.join('')).toBe(frames.at(-1)!.final_response);
 });
 
-test('threads: the given thread gets user + assistant; none given creates one of the user\'s; foreign/unknown/archived refused', async () => {
+test("threads: the given thread gets user + assistant; none given creates one of the user's; foreign/unknown/archived refused", async () => {
   const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
   const { frames, text } = await run('data', 'persist me', { thread_id: thread.id });
   expect(frames.every((f) => f.thread_id === thread.id)).toBe(true);
   const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
-  expect(list.body.messages.map((m: Frame) => [m.role, m.content])).toEqual([['user', text], ['assistant', frames.at(-1)!.final_response]]);
+  expect(list.body.messages.map((m: Frame) => [m.role, m.content])).toEqual([
+    ['user', text],
+    ['assistant', frames.at(-1)!.final_response],
+  ]);
   expect((await call(srv.url, 'GET', `/api/threads/${thread.id}`, { token: user.access })).body.message_count).toBe(2);
 
   const implicit = await run('triage', 'no thread');
@@ -214,13 +261,19 @@ test('stop_agent: agent_completed cancelled, then nothing; RUN_NOT_ACTIVE after;
   client.send({ type: 'stop_agent', payload: { run_id: started.run_id } });
   const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed');
   expect(end).toMatchObject({ status: 'cancelled', result: {} });
-  const streamed = client.frames.filter((f) => f.run_id === started.run_id && f.type === 'stream_chunk').map((f) => f.content).join('');
+  const streamed = client.frames
+    .filter((f) => f.run_id === started.run_id && f.type === 'stream_chunk')
+    .map((f) => f.content)
+    .join('');
   expect(end.final_response).toBe(streamed);
   const count = client.frames.filter((f) => f.run_id === started.run_id).length;
   await pause(300);
   expect(client.frames.filter((f) => f.run_id === started.run_id)).toHaveLength(count);
   expect((await client.request({ type: 'stop_agent', run_id: started.run_id }, 'error_message')).error_code).toBe('RUN_NOT_ACTIVE');
-  expect((await call(srv.url, 'GET', `/api/agents/runs/${started.run_id}`, { token: user.access })).body).toMatchObject({ status: 'cancelled', events: expect.arrayContaining(['agent_completed']) });
+  expect((await call(srv.url, 'GET', `/api/agents/runs/${started.run_id}`, { token: user.access })).body).toMatchObject({
+    status: 'cancelled',
+    events: expect.arrayContaining(['agent_completed']),
+  });
   const thread = await call(srv.url, 'GET', `/api/threads/${started.thread_id}/messages`, { token: user.access });
   expect(thread.body.messages.map((m: Frame) => m.role)).toEqual(['user']);
 });
@@ -228,7 +281,11 @@ test('stop_agent: agent_completed cancelled, then nothing; RUN_NOT_ACTIVE after;
 test('context.force_failure: agent_started then agent_error AGENT_FAILED, nothing after; run failed', async () => {
   const { frames } = await run('data', 'fail', { context: { force_failure: true } });
   expect(frames.map((f) => f.type)).toEqual(['agent_started', 'agent_error']);
-  expect(frames[1]).toMatchObject({ error_code: 'AGENT_FAILED', error_message: expect.stringMatching(/.+/), data: { error_code: 'AGENT_FAILED' } });
+  expect(frames[1]).toMatchObject({
+    error_code: 'AGENT_FAILED',
+    error_message: expect.stringMatching(/.+/),
+    data: { error_code: 'AGENT_FAILED' },
+  });
   expect((await call(srv.url, 'GET', `/api/agents/runs/${frames[0].run_id}`, { token: user.access })).body.status).toBe('failed');
   const after = await run('data', 'fine again');
   expect(after.frames.at(-1)!.status).toBe('completed');
@@ -274,7 +331,9 @@ test('closing one of two sockets is not a disconnect: no recovery flag, the othe
 test('three concurrent runs on one socket keep their threads apart', async () => {
   const threads = await Promise.all([1, 2, 3].map(() => call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })));
   const texts = threads.map(() => uniqueText('parallel'));
-  const runs = await Promise.all(threads.map((t, i) => playRun(client, { type: 'user_message', content: texts[i], thread_id: t.body.id }, texts[i])));
+  const runs = await Promise.all(
+    threads.map((t, i) => playRun(client, { type: 'user_message', content: texts[i], thread_id: t.body.id }, texts[i])),
+  );
   for (const [i, frames] of runs.entries()) {
     const messages = (await call(srv.url, 'GET', `/api/threads/${threads[i].body.id}/messages`, { token: user.access })).body.messages;
     expect(messages.map((m: Frame) => m.content)).toEqual([texts[i], frames.at(-1)!.final_response]);

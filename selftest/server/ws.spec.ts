@@ -17,7 +17,12 @@ test.afterAll(async () => {
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function expectError(frame: Frame, code: string): void {
-  expect(frame).toMatchObject({ type: 'error_message', error_code: code, error_message: expect.stringMatching(/.+/), details: expect.any(Object) });
+  expect(frame).toMatchObject({
+    type: 'error_message',
+    error_code: code,
+    error_message: expect.stringMatching(/.+/),
+    details: expect.any(Object),
+  });
   expect(frame.timestamp).toMatch(ISO);
 }
 
@@ -79,7 +84,13 @@ test.describe('handshake', () => {
       ['jwt-auth alone', { protocols: ['jwt-auth'] }],
       ['?token= only', { query: `?token=${user.access}` }],
       ['unknown ticket', { query: '?ticket=tkt_00000000000000000000000000000000' }],
-      ['bad header wins over good ticket', { token: 'garbage', query: `?ticket=${(await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access })).body.ticket_id}` }],
+      [
+        'bad header wins over good ticket',
+        {
+          token: 'garbage',
+          query: `?ticket=${(await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access })).body.ticket_id}`,
+        },
+      ],
     ];
     for (const [name, opts] of cases) expect(await upgrade(srv.wsUrl, opts), name).toEqual({ open: false, status: 403 });
     expect(await upgrade(srv.url.replace('http', 'ws') + '/not-ws', { token: user.access })).toEqual({ open: false, status: 404 });
@@ -135,14 +146,22 @@ test.describe('client frames', () => {
     expect((await client.request({ type: 'ping' }, 'pong')).data.timestamp).toMatch(ISO);
     const ack = await client.request({ type: 'heartbeat' }, 'heartbeat_ack');
     expect(ack.data).toEqual({ status: 'healthy' });
-    expect(await client.request({ type: 'agent_execute' }, 'ack')).toMatchObject({ type: 'ack', received_type: 'agent_execute', status: 'acknowledged', timestamp: expect.stringMatching(ISO) });
+    expect(await client.request({ type: 'agent_execute' }, 'ack')).toMatchObject({
+      type: 'ack',
+      received_type: 'agent_execute',
+      status: 'acknowledged',
+      timestamp: expect.stringMatching(ISO),
+    });
   });
 
   test('bad frames get error_message and the socket stays open', async () => {
     for (const raw of ['not json', '[1,2]', '42', 'null']) expectError(await client.request(raw, 'error_message'), 'JSON_PARSE_ERROR');
     expectError(await client.request({ no_type: true }, 'error_message'), 'INVALID_MESSAGE');
     expectError(await client.request({ type: 'user_message', content: '' }, 'error_message'), 'INVALID_MESSAGE');
-    expectError(await client.request({ type: 'user_message', content: 'x', context: { simulate_delay_ms: 10_001 } }, 'error_message'), 'INVALID_MESSAGE');
+    expectError(
+      await client.request({ type: 'user_message', content: 'x', context: { simulate_delay_ms: 10_001 } }, 'error_message'),
+      'INVALID_MESSAGE',
+    );
     expectError(await client.request({ type: 'start_agent', agent_type: 'bogus', user_request: 'x' }, 'error_message'), 'UNKNOWN_AGENT');
     expectError(await client.request({ type: 'stop_agent', run_id: 'run_unknown' }, 'error_message'), 'RUN_NOT_FOUND');
     expectError(await client.request({ type: 'get_thread_history', thread_id: 'thr_unknown' }, 'error_message'), 'THREAD_NOT_FOUND');
@@ -154,7 +173,8 @@ test.describe('client frames', () => {
 
   test('thread history: own thread equals the REST list; foreign denied', async () => {
     const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
-    for (const m of ['one', 'two', 'three']) await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: m } });
+    for (const m of ['one', 'two', 'three'])
+      await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: m } });
     const history = await client.request({ type: 'get_thread_history', thread_id: thread.id }, 'thread_history');
     const rest = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
     expect(history.data).toEqual({ thread_id: thread.id, messages: rest.body.messages });
@@ -178,7 +198,6 @@ test.describe('client frames', () => {
     await again.close();
     expect((await call(srv.url, 'GET', '/api/threads', { token: user.access })).status).toBe(200);
   });
-
 });
 
 test('idle sockets get heartbeat frames naming their connection; traffic postpones them', async () => {
@@ -218,6 +237,8 @@ test('garbage on the wire never takes the server down', async () => {
   expect(refused).toContain('x-request-id: raw-1\r\n');
   expect(refused).toContain('x-content-type-options: nosniff\r\n');
   const user = await newUser(srv.url);
-  expect(await send(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${user.access}\r\n\r\n`)).toMatch(/^HTTP\/1.1 400/);
+  expect(
+    await send(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${user.access}\r\n\r\n`),
+  ).toMatch(/^HTTP\/1.1 400/);
   expect((await call(srv.url, 'GET', '/health')).status).toBe(200);
 });

@@ -11,7 +11,15 @@ import { REPO } from './harness-run';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Flags for a root container on a closed network: no sandbox, no GPU, and no background traffic to Google. */
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** Installs chromium with the project's script when it is missing; throws with the script's output if it cannot. */
 export function ensureChromium(): void {
@@ -20,7 +28,9 @@ export function ensureChromium(): void {
     execFileSync('bash', [path.join(REPO, 'scripts', 'install-chromium.sh')], { stdio: 'pipe', timeout: 300_000 });
   } catch (error) {
     const e = error as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(`scripts/install-chromium.sh could not install ${CHROMIUM}: ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
+    throw new Error(
+      `scripts/install-chromium.sh could not install ${CHROMIUM}: ${e.stderr?.toString() || e.stdout?.toString() || e.message}`,
+    );
   }
 }
 

@@ -64,7 +64,13 @@ export class FaultProxy {
   }
 
   private accept(client: net.Socket): void {
-    const record: ProxiedConnection = { id: this.connections.length + 1, websocket: false, openedAt: Date.now(), upgraded: false, clientCloseFrame: false };
+    const record: ProxiedConnection = {
+      id: this.connections.length + 1,
+      websocket: false,
+      openedAt: Date.now(),
+      upgraded: false,
+      clientCloseFrame: false,
+    };
     this.connections.push(record);
     const upstream = net.connect(this.targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {

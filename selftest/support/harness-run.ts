@@ -33,10 +33,17 @@ export interface RunDirs {
 /** Fresh directories for one child run under the system temp dir. */
 export function runDirs(): RunDirs {
   const root = mkdtempSync(path.join(os.tmpdir(), 'harness-run-'));
-  return { root, results: path.join(root, 'test-results'), report: path.join(root, 'playwright-report'), reports: path.join(root, 'reports'), blob: path.join(root, 'blob-report') };
+  return {
+    root,
+    results: path.join(root, 'test-results'),
+    report: path.join(root, 'playwright-report'),
+    reports: path.join(root, 'reports'),
+    blob: path.join(root, 'blob-report'),
+  };
 }
 
-const INHERITED_NOISE = /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|STAGING_FAULTS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$)/;
+const INHERITED_NOISE =
+  /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|STAGING_FAULTS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$)/;
 
 /** `npx playwright test ...args` in the repo, with `env` on top of a clean copy of the parent's environment. */
 export function runHarness(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<HarnessRun> {

@@ -58,7 +58,9 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
     const bearer = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''));
     if (bearer) add(seen.tokens, bearer[1].trim());
     add(seen.bypassKeys, headers['x-e2e-bypass-key']);
-    for (const entry of String(headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())) {
+    for (const entry of String(headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())) {
       if (!entry.startsWith('jwt.')) continue;
       const raw = entry.slice(4);
       add(seen.tokens, raw.startsWith('eyJ') ? raw : Buffer.from(raw, 'base64url').toString('utf8'));

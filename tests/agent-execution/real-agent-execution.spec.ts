@@ -68,7 +68,10 @@ test.describe('Real Agent Execution', () => {
     // The user's only socket: every run event on it, sub-agents included, must belong to the one supervisor run.
     const runEvents = socket.frames.filter((f) => f.run_id !== undefined);
     expect(new Set(runEvents.map((f) => f.run_id)), 'one run_id for the whole delegation').toEqual(new Set([run.runId]));
-    expect(runEvents.filter((f) => f.type === 'agent_started').map((f) => f.agent_name), 'one agent_started, by the supervisor').toEqual(['supervisor']);
+    expect(
+      runEvents.filter((f) => f.type === 'agent_started').map((f) => f.agent_name),
+      'one agent_started, by the supervisor',
+    ).toEqual(['supervisor']);
     expect(lastFrame(frames), 'the supervisor run completes').toMatchObject({ ...COMPLETED, agent_name: 'supervisor' });
     const subAgents = [...new Set(frames.map((f) => String(f.agent_name)))].filter((name) => name !== 'supervisor');
     expect(subAgents, 'the supervisor delegates to triage, then data, then optimization').toEqual(SUPERVISOR_DELEGATION);
@@ -92,13 +95,19 @@ test.describe('Real Agent Execution', () => {
 
     const completed = outcomes.filter((outcome) => outcome.completed).length;
     const problems = outcomes.map((outcome) => outcome.problem).filter((problem) => problem !== undefined);
-    expect(completed / count, `completed share of ${count} concurrent runs (${completed} completed; ${problems.join('; ')})`).toBeGreaterThanOrEqual(settings.minSuccessRatio);
+    expect(
+      completed / count,
+      `completed share of ${count} concurrent runs (${completed} completed; ${problems.join('; ')})`,
+    ).toBeGreaterThanOrEqual(settings.minSuccessRatio);
     const runIds = outcomes.flatMap((outcome) => outcome.frames.slice(0, 1)).map((f) => f.run_id);
     expect(new Set(runIds).size, `distinct run_ids: ${runIds.join(', ')}`).toBe(runIds.length);
     for (const [i, socket] of opened.entries()) {
       const own = new Set(socket.frames.filter((f) => f.type === 'agent_started' && f.task_description === texts[i]).map((f) => f.run_id));
       const runEvents = socket.frames.filter((f) => f.run_id !== undefined);
-      expect(runEvents.filter((f) => f.user_id !== people[i].id).map(summary), `${socket.label} (${people[i].id}) receives no other user's events`).toEqual([]);
+      expect(
+        runEvents.filter((f) => f.user_id !== people[i].id).map(summary),
+        `${socket.label} (${people[i].id}) receives no other user's events`,
+      ).toEqual([]);
       expect(runEvents.filter((f) => !own.has(f.run_id)).map(summary), `${socket.label} receives only its own run`).toEqual([]);
     }
   });
@@ -107,7 +116,11 @@ test.describe('Real Agent Execution', () => {
     const scenario = SCENARIOS.dataAnalysis;
     const isRunEvent = (f: { run_id?: string; type: string }) => f.run_id !== undefined || f.type === 'agent_started';
     let socket = await sockets.open(user);
-    const unknown = await socket.sendExpectingError({ type: 'start_agent', agent_type: 'nonexistent_agent', user_request: uniqueRequest('Route this to a missing agent') });
+    const unknown = await socket.sendExpectingError({
+      type: 'start_agent',
+      agent_type: 'nonexistent_agent',
+      user_request: uniqueRequest('Route this to a missing agent'),
+    });
     expect(unknown).toBeErrorFrame('UNKNOWN_AGENT');
     await expect(socket, 'no run starts for an unknown agent').toStayQuiet({ match: isRunEvent });
     expect(await socket.sendExpectingError('{"type": "user_message", not json')).toBeErrorFrame('JSON_PARSE_ERROR');
@@ -140,7 +153,10 @@ test.describe('Real Agent Execution', () => {
     await attachQuality(testInfo, scored, settings.qualitySla);
     const meanMs = scored.reduce((sum, run) => sum + (run.ms as number), 0) / scored.length;
     const mean = meanScore(scored);
-    testInfo.annotations.push({ type: 'benchmark', description: `${scored.length} runs, mean ${Math.round(meanMs)} ms, mean score ${mean.toFixed(2)}` });
+    testInfo.annotations.push({
+      type: 'benchmark',
+      description: `${scored.length} runs, mean ${Math.round(meanMs)} ms, mean score ${mean.toFixed(2)}`,
+    });
     expect(meanMs, 'mean run time (ms) within RUN_COMPLETE_MS').toBeLessThanOrEqual(settings.runCompleteMs);
     expect(mean, slaViolation(mean, settings.qualitySla)).toBeGreaterThanOrEqual(settings.qualitySla);
   });
@@ -148,16 +164,22 @@ test.describe('Real Agent Execution', () => {
   test('test_007_business_value_validation', async ({ sockets, user, settings }, testInfo) => {
     const socket = await sockets.open(user);
     const results = await Promise.all(BUSINESS_SCENARIOS.map((scenario) => runScenario(socket, 'supervisor', scenario)));
-    const scored = results.map(({ frames, text, ms }, i) => scoreRun(frames, BUSINESS_SCENARIOS[i], text, settings.finalResponseMinChars, ms));
+    const scored = results.map(({ frames, text, ms }, i) =>
+      scoreRun(frames, BUSINESS_SCENARIOS[i], text, settings.finalResponseMinChars, ms),
+    );
     await attachQuality(testInfo, scored, settings.qualitySla);
-    for (const [i, { frames }] of results.entries()) expect(lastFrame(frames), `the ${BUSINESS_SCENARIOS[i].title} run completes`).toMatchObject(COMPLETED);
+    for (const [i, { frames }] of results.entries())
+      expect(lastFrame(frames), `the ${BUSINESS_SCENARIOS[i].title} run completes`).toMatchObject(COMPLETED);
 
     const [cost, anomaly, capacity] = results.map(({ frames }) => resultOf(frames));
     expect(cost.estimated_monthly_savings, 'cost optimisation: result.estimated_monthly_savings is a number').toEqual(expect.any(Number));
     expect(cost.estimated_monthly_savings, 'cost optimisation: estimated_monthly_savings > 0').toBeGreaterThan(0);
     expect(anomaly.anomalies, 'anomaly detection: result.anomalies is an array').toEqual(expect.any(Array));
     expect((anomaly.anomalies as unknown[]).length, 'anomaly detection: result.anomalies is not empty').toBeGreaterThan(0);
-    expect(capacity.capacity_forecast, 'capacity planning: result.capacity_forecast has horizon_days and projected_utilization').toMatchObject({
+    expect(
+      capacity.capacity_forecast,
+      'capacity planning: result.capacity_forecast has horizon_days and projected_utilization',
+    ).toMatchObject({
       horizon_days: expect.any(Number),
       projected_utilization: expect.any(Number),
     });
@@ -166,6 +188,8 @@ test.describe('Real Agent Execution', () => {
     const highValue = scored.filter((run) => run.quality.score > settings.highValueScore).length;
     // Soft, so a shallow target is reported on both counts.
     expect.soft(mean, slaViolation(mean, settings.qualitySla)).toBeGreaterThanOrEqual(settings.qualitySla);
-    expect.soft(highValue / scored.length, `Insufficient high-value scenarios: ${highValue}/${scored.length}`).toBeGreaterThanOrEqual(settings.highValueRatio);
+    expect
+      .soft(highValue / scored.length, `Insufficient high-value scenarios: ${highValue}/${scored.length}`)
+      .toBeGreaterThanOrEqual(settings.highValueRatio);
   });
 });

@@ -51,7 +51,10 @@ test.describe('Auth & Security', () => {
         token_type: type,
         env: settings.environment,
       });
-      expect(user.pair.user.permissions.every((p) => typeof p === 'string'), `${type} permissions are strings`).toBe(true);
+      expect(
+        user.pair.user.permissions.every((p) => typeof p === 'string'),
+        `${type} permissions are strings`,
+      ).toBe(true);
       expect(Number.isInteger(claims.iat), `${type} iat is an integer (got ${String(claims.iat)})`).toBe(true);
       expect(Number.isInteger(claims.exp), `${type} exp is an integer (got ${String(claims.exp)})`).toBe(true);
       expect(Math.abs(claims.iat! - now), `${type} iat is now ± CLOCK_SKEW_S`).toBeLessThanOrEqual(settings.clockSkewS);
@@ -62,24 +65,36 @@ test.describe('Auth & Security', () => {
 
   test('test_auth_02_alg_none_rejected', async ({ settings, user, tryToken }) => {
     const token = unsignedToken(contractClaims(user, 'access', settings.environment));
-    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims with alg none, no signature" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({
+      validateError: 'invalid_token',
+      what: "U's claims with alg none, no signature",
+    });
   });
 
   test('test_auth_03_other_alg_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken(contractClaims(user, 'access', settings.environment), settings.jwtSecret!, 'HS512');
-    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed HS512 with the right secret" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({
+      validateError: 'invalid_token',
+      what: "U's claims signed HS512 with the right secret",
+    });
   });
 
   test('test_auth_04_wrong_secret_rejected', async ({ settings, user, tryToken }) => {
     const token = await signToken(contractClaims(user, 'access', settings.environment), randomSecret(48));
-    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'invalid_token', what: "U's claims signed with a random 48-char secret" });
+    expect(await tryToken(token)).toBeRejectedEverywhere({
+      validateError: 'invalid_token',
+      what: "U's claims signed with a random 48-char secret",
+    });
   });
 
   test('test_auth_05_expired_rejected', async ({ settings, user, tryToken }) => {
     test.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
     const token = await signToken(expiredClaims(user, settings.environment, EXPIRED_FOR_S), settings.jwtSecret!);
-    expect(await tryToken(token)).toBeRejectedEverywhere({ validateError: 'expired_token', what: `U's token expired ${EXPIRED_FOR_S} s ago` });
+    expect(await tryToken(token)).toBeRejectedEverywhere({
+      validateError: 'expired_token',
+      what: `U's token expired ${EXPIRED_FOR_S} s ago`,
+    });
   });
 
   test('test_auth_06_wrong_issuer_rejected', async ({ settings, user, tryToken }) => {
@@ -105,7 +120,10 @@ test.describe('Auth & Security', () => {
   });
 
   test('test_auth_09_refresh_not_access', async ({ user, tryToken }) => {
-    expect(await tryToken(user.refreshToken)).toBeRejectedEverywhere({ validateError: 'wrong_token_type', what: "U's refresh token used as access token" });
+    expect(await tryToken(user.refreshToken)).toBeRejectedEverywhere({
+      validateError: 'wrong_token_type',
+      what: "U's refresh token used as access token",
+    });
   });
 
   test('test_auth_10_refresh_single_use', async ({ request, settings, users, user }) => {
@@ -124,8 +142,12 @@ test.describe('Auth & Security', () => {
 
   test('test_auth_11_refresh_input_validation', async ({ request, settings, user }) => {
     const url = `${settings.authUrl}/auth/refresh`;
-    await expect(await request.post(url, { data: { refresh_token: user.accessToken } }), 'refresh with an access token').toBeContractError(401);
-    await expect(await request.post(url, { data: { refresh_token: `garbage-${randomUUID()}` } }), 'refresh with garbage').toBeContractError(401);
+    await expect(await request.post(url, { data: { refresh_token: user.accessToken } }), 'refresh with an access token').toBeContractError(
+      401,
+    );
+    await expect(await request.post(url, { data: { refresh_token: `garbage-${randomUUID()}` } }), 'refresh with garbage').toBeContractError(
+      401,
+    );
     await expect(await request.post(url, { data: {} }), 'refresh with {}').toBeContractError(422);
   });
 
@@ -134,8 +156,14 @@ test.describe('Auth & Security', () => {
     const logout = await request.post(`${settings.authUrl}/auth/logout`, { headers: bearer });
     expect(logout.status(), 'logout').toBe(200);
     expect(await logout.json()).toEqual({ status: 'success' });
-    expect(await tryToken(user.accessToken)).toBeRejectedEverywhere({ validateError: 'revoked_token', what: "U's logged-out access token" });
-    await expect(await request.get(`${settings.authUrl}/auth/me`, { headers: bearer }), '/auth/me with the logged-out token').toBeContractError(401);
+    expect(await tryToken(user.accessToken)).toBeRejectedEverywhere({
+      validateError: 'revoked_token',
+      what: "U's logged-out access token",
+    });
+    await expect(
+      await request.get(`${settings.authUrl}/auth/me`, { headers: bearer }),
+      '/auth/me with the logged-out token',
+    ).toBeContractError(401);
     await expect(await request.post(`${settings.authUrl}/auth/logout`, { headers: bearer }), 'logout again').toBeContractError(401);
   });
 
@@ -167,7 +195,13 @@ test.describe('Auth & Security', () => {
     const valid = await validate({ token: user.accessToken });
     expect(valid.status(), "validate U's token").toBe(200);
     const verdict = await valid.json();
-    expect(verdict).toEqual({ valid: true, user_id: user.id, email: user.email, permissions: user.permissions, expires_at: expect.stringMatching(ISO_UTC) });
+    expect(verdict).toEqual({
+      valid: true,
+      user_id: user.id,
+      email: user.email,
+      permissions: user.permissions,
+      expires_at: expect.stringMatching(ISO_UTC),
+    });
     expect(Date.parse(verdict.expires_at) / 1000, 'expires_at is the token exp').toBe(decodeToken(user.accessToken).claims.exp);
   });
 
@@ -176,15 +210,24 @@ test.describe('Auth & Security', () => {
     const me = await user.api.get(`${settings.authUrl}/auth/me`);
     expect(me.status(), '/auth/me with A(U)').toBe(200);
     const profile = await me.json();
-    expect(profile).toMatchObject({ user_id: claims.sub, email: claims.email, permissions: claims.permissions, token_expires_at: expect.stringMatching(ISO_UTC) });
+    expect(profile).toMatchObject({
+      user_id: claims.sub,
+      email: claims.email,
+      permissions: claims.permissions,
+      token_expires_at: expect.stringMatching(ISO_UTC),
+    });
     expect(Date.parse(profile.token_expires_at) / 1000, 'token_expires_at is the token exp').toBe(claims.exp);
     await expect(await request.get(`${settings.authUrl}/auth/me`), '/auth/me without a token').toBeContractError(401);
-    await expect(await request.get(`${settings.authUrl}/auth/me`, { headers: { Authorization: `Bearer garbage-${randomUUID()}` } }), '/auth/me with garbage').toBeContractError(401);
+    await expect(
+      await request.get(`${settings.authUrl}/auth/me`, { headers: { Authorization: `Bearer garbage-${randomUUID()}` } }),
+      '/auth/me with garbage',
+    ).toBeContractError(401);
   });
 
   test('test_auth_16_bypass_key_handling', async ({ request, settings, users }) => {
     expect(settings.bypassKey, 'E2E_OAUTH_SIMULATION_KEY is configured (the embedded server always has one)').toBeDefined();
-    const testAuth = (headers: Record<string, string>, data: Record<string, unknown>) => request.post(`${settings.authUrl}/auth/e2e/test-auth`, { headers, data });
+    const testAuth = (headers: Record<string, string>, data: Record<string, unknown>) =>
+      request.post(`${settings.authUrl}/auth/e2e/test-auth`, { headers, data });
     await expect(await testAuth({}, {}), 'test-auth without X-E2E-Bypass-Key').toBeContractError(401);
     await expect(await testAuth({ 'X-E2E-Bypass-Key': randomSecret(24) }, {}), 'test-auth with a wrong key').toBeContractError(401);
     const key = { 'X-E2E-Bypass-Key': settings.bypassKey ?? '' };
@@ -193,7 +236,11 @@ test.describe('Auth & Security', () => {
     expect(defaults.status(), 'test-auth with the key and {}').toBe(200);
     const defaultPair = (await defaults.json()) as TokenPair;
     users.track(defaultPair);
-    expect(defaultPair.user).toMatchObject({ id: 'e2e-e2e-user', email: 'e2e-user@staging.test', permissions: ['read', 'write', 'chat', 'agent:execute'] });
+    expect(defaultPair.user).toMatchObject({
+      id: 'e2e-e2e-user',
+      email: 'e2e-user@staging.test',
+      permissions: ['read', 'write', 'chat', 'agent:execute'],
+    });
 
     const local = `e2e-auth16-${randomUUID().slice(0, 12)}`;
     const permissions = ['read', `audit:${randomUUID().slice(0, 8)}`];
@@ -202,27 +249,45 @@ test.describe('Auth & Security', () => {
     const pair = (await chosen.json()) as TokenPair;
     users.track(pair);
     expect(pair.user).toMatchObject({ id: `e2e-${local}`, email: `${local}@staging.test`, permissions });
-    expect(decodeToken(pair.access_token).claims, 'the access token carries the sent permissions').toMatchObject({ sub: `e2e-${local}`, permissions });
+    expect(decodeToken(pair.access_token).claims, 'the access token carries the sent permissions').toMatchObject({
+      sub: `e2e-${local}`,
+      permissions,
+    });
   });
 
   test('test_auth_17_bypass_key_not_credential', async ({ request, settings }) => {
     expect(settings.bypassKey, 'E2E_OAUTH_SIMULATION_KEY is configured (the embedded server always has one)').toBeDefined();
     const key = settings.bypassKey ?? '';
-    await expect(await request.get('/api/threads', { headers: { 'X-E2E-Bypass-Key': key } }), 'X-E2E-Bypass-Key on a protected route').toBeContractError(403, NOT_AUTHENTICATED);
-    await expect(await request.get('/api/threads', { headers: { Authorization: `Bearer ${key}` } }), 'the bypass key as Bearer').toBeContractError(401, INVALID_TOKEN);
+    await expect(
+      await request.get('/api/threads', { headers: { 'X-E2E-Bypass-Key': key } }),
+      'X-E2E-Bypass-Key on a protected route',
+    ).toBeContractError(403, NOT_AUTHENTICATED);
+    await expect(
+      await request.get('/api/threads', { headers: { Authorization: `Bearer ${key}` } }),
+      'the bypass key as Bearer',
+    ).toBeContractError(401, INVALID_TOKEN);
   });
 
   test('test_auth_18_test_headers_rest', async ({ request, settings, user }) => {
     const forged = await signToken(contractClaims(user, 'access', settings.environment), randomSecret());
-    await expect(await request.get('/api/threads', { headers: TEST_HEADERS }), 'test headers, no token').toBeContractError(403, NOT_AUTHENTICATED);
-    await expect(await request.get('/api/threads', { headers: { ...TEST_HEADERS, Authorization: `Bearer ${forged}` } }), 'test headers, forged token').toBeContractError(401, INVALID_TOKEN);
+    await expect(await request.get('/api/threads', { headers: TEST_HEADERS }), 'test headers, no token').toBeContractError(
+      403,
+      NOT_AUTHENTICATED,
+    );
+    await expect(
+      await request.get('/api/threads', { headers: { ...TEST_HEADERS, Authorization: `Bearer ${forged}` } }),
+      'test headers, forged token',
+    ).toBeContractError(401, INVALID_TOKEN);
   });
 
   test('test_auth_19_test_headers_ws', async ({ sockets, settings, user }) => {
     const forged = await signToken(contractClaims(user, 'access', settings.environment), randomSecret());
     expect((await sockets.upgrade({ headers: TEST_HEADERS })).status, 'upgrade with test headers, no token').toBe(403);
     expect((await sockets.upgrade({ headers: TEST_HEADERS, token: forged })).status, 'upgrade with test headers, forged token').toBe(403);
-    expect((await sockets.upgrade({ headers: TEST_HEADERS, protocols: ['e2e-testing'] })).status, 'upgrade offering only the e2e-testing subprotocol').toBe(403);
+    expect(
+      (await sockets.upgrade({ headers: TEST_HEADERS, protocols: ['e2e-testing'] })).status,
+      'upgrade offering only the e2e-testing subprotocol',
+    ).toBe(403);
   });
 
   test('test_auth_20_ws_bearer_rejections', async ({ request, sockets, settings, user }) => {
@@ -248,7 +313,7 @@ test.describe('Auth & Security', () => {
     const rejected = [
       { what: 'jwt.<base64url garbage>', token: `garbage-${randomUUID()}`, raw: false },
       { what: 'jwt.<base64url revoked access token>', token: revoked.accessToken, raw: false },
-      { what: "jwt.<raw refresh token of U>", token: user.refreshToken, raw: true },
+      { what: 'jwt.<raw refresh token of U>', token: user.refreshToken, raw: true },
     ];
     for (const { what, token, raw } of rejected) {
       expect((await sockets.upgrade({ token, transport: 'subprotocol', rawSubprotocol: raw })).status, what).toBe(403);
@@ -256,7 +321,9 @@ test.describe('Auth & Security', () => {
     const rawControl = await sockets.open(user, { transport: 'subprotocol', rawSubprotocol: true });
     expect(rawControl.protocol, 'control: the raw jwt.<access token> entry opens and is selected').toBe(`jwt.${user.accessToken}`);
     const encodedControl = await sockets.open(user, { transport: 'subprotocol' });
-    expect(encodedControl.protocol, 'control: the jwt.<base64url access token> entry opens and is selected').toBe(subprotocolFor(user.accessToken));
+    expect(encodedControl.protocol, 'control: the jwt.<base64url access token> entry opens and is selected').toBe(
+      subprotocolFor(user.accessToken),
+    );
   });
 
   test('test_auth_22_ws_ticket_rejections', async ({ sockets, settings, user }) => {
@@ -269,7 +336,10 @@ test.describe('Auth & Security', () => {
 
     const ticket = await user.ticket(SHORT_TICKET_TTL_S);
     const received = Date.now();
-    expect(Math.abs(Date.parse(ticket.expires_at) - (received + SHORT_TICKET_TTL_S * 1000)), `expires_at is now + ${SHORT_TICKET_TTL_S} s ± CLOCK_SKEW_S`).toBeLessThanOrEqual(settings.clockSkewS * 1000);
+    expect(
+      Math.abs(Date.parse(ticket.expires_at) - (received + SHORT_TICKET_TTL_S * 1000)),
+      `expires_at is now + ${SHORT_TICKET_TTL_S} s ± CLOCK_SKEW_S`,
+    ).toBeLessThanOrEqual(settings.clockSkewS * 1000);
     // Timed from when the ticket arrived, not from expires_at, so a clock offset with the target cannot matter.
     await new Promise((resolve) => setTimeout(resolve, received + waitMs - Date.now()));
     const expired = await sockets.upgrade({ transport: 'ticket', ticket: ticket.ticket_id });
@@ -280,12 +350,22 @@ test.describe('Auth & Security', () => {
     const issued = await api.post('/api/websocket/ticket', { data: { ttl_seconds: TICKET_TTL_S } });
     expect(issued.status(), `ticket {ttl_seconds: ${TICKET_TTL_S}}`).toBe(200);
     const ticket = (await issued.json()) as { ticket_id: string; expires_at: string; websocket_url: string };
-    expect(ticket).toMatchObject({ ticket_id: shapes.nonEmpty(), expires_at: expect.stringMatching(ISO_UTC), websocket_url: expect.stringMatching(/^wss?:\/\//) });
-    expect(Math.abs(Date.parse(ticket.expires_at) - (Date.now() + TICKET_TTL_S * 1000)), `expires_at is now + ${TICKET_TTL_S} s ± CLOCK_SKEW_S`).toBeLessThanOrEqual(settings.clockSkewS * 1000);
+    expect(ticket).toMatchObject({
+      ticket_id: shapes.nonEmpty(),
+      expires_at: expect.stringMatching(ISO_UTC),
+      websocket_url: expect.stringMatching(/^wss?:\/\//),
+    });
+    expect(
+      Math.abs(Date.parse(ticket.expires_at) - (Date.now() + TICKET_TTL_S * 1000)),
+      `expires_at is now + ${TICKET_TTL_S} s ± CLOCK_SKEW_S`,
+    ).toBeLessThanOrEqual(settings.clockSkewS * 1000);
     const socket = await sockets.open(user, { transport: 'none', url: ticket.websocket_url });
     await expect(socket).toAnswerPing();
     expect((await sockets.upgrade({ url: ticket.websocket_url })).status, 'the same websocket_url again (ticket spent)').toBe(403);
-    await expect(await request.post('/api/websocket/ticket', { data: { ttl_seconds: TICKET_TTL_S } }), 'ticket without auth').toBeContractError(403, NOT_AUTHENTICATED);
+    await expect(
+      await request.post('/api/websocket/ticket', { data: { ttl_seconds: TICKET_TTL_S } }),
+      'ticket without auth',
+    ).toBeContractError(403, NOT_AUTHENTICATED);
   });
 
   test('test_auth_24_ws_query_token_ignored', async ({ sockets, settings, user }) => {
@@ -300,7 +380,10 @@ test.describe('Auth & Security', () => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
     const thread = await u1.createThread({ title: 'U1 private thread' });
     await u1.postMessage(thread.id, `private note ${randomUUID()}`);
-    const before = { thread: await ok<Thread>(await u1.api.get(`/api/threads/${thread.id}`), 'read T'), messages: (await u1.messages(thread.id)).messages };
+    const before = {
+      thread: await ok<Thread>(await u1.api.get(`/api/threads/${thread.id}`), 'read T'),
+      messages: (await u1.messages(thread.id)).messages,
+    };
 
     const attempts = {
       'GET T': await u2.api.get(`/api/threads/${thread.id}`),
@@ -309,7 +392,8 @@ test.describe('Auth & Security', () => {
       'GET messages': await u2.api.get(`/api/threads/${thread.id}/messages`),
       'POST messages': await u2.api.post(`/api/threads/${thread.id}/messages`, { data: { message: 'intrusion' } }),
     };
-    for (const [what, response] of Object.entries(attempts)) await expect(response, `U2: ${what} of U1's thread`).toBeContractError(403, 'Access denied');
+    for (const [what, response] of Object.entries(attempts))
+      await expect(response, `U2: ${what} of U1's thread`).toBeContractError(403, 'Access denied');
 
     const socket = await sockets.open(u2);
     expect(await socket.threadHistory(thread.id), "U2: history of U1's thread").toBeErrorFrame('THREAD_ACCESS_DENIED');
@@ -323,10 +407,16 @@ test.describe('Auth & Security', () => {
 
   test('test_auth_26_cross_user_runs', async ({ sockets, users }) => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
-    const restRun = await ok<AgentResult>(await u1.api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify this confidential request') } }), 'run triage over REST');
+    const restRun = await ok<AgentResult>(
+      await u1.api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify this confidential request') } }),
+      'run triage over REST',
+    );
     const socket = await sockets.open(u1);
     const wsFrames = await (await socket.startAgent('triage', uniqueRequest('Classify this other confidential request'))).finished();
-    const own = await ok<AgentResult>(await u2.api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify my own request') } }), 'U2 runs triage');
+    const own = await ok<AgentResult>(
+      await u2.api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify my own request') } }),
+      'U2 runs triage',
+    );
     const u1Runs = [restRun.run_id, String(wsFrames[0].run_id)];
 
     for (const runId of u1Runs) {
@@ -340,19 +430,26 @@ test.describe('Auth & Security', () => {
   });
 
   test('test_auth_27_cors_allow_list', async ({ request, settings }) => {
-    expect(settings.corsOrigin, 'STAGING_CORS_ORIGIN names an origin the target allows (embedded server: http://localhost:3000)').toBeDefined();
+    expect(
+      settings.corsOrigin,
+      'STAGING_CORS_ORIGIN names an origin the target allows (embedded server: http://localhost:3000)',
+    ).toBeDefined();
     const allowed = settings.corsOrigin ?? '';
     const { protocol, host } = new URL(allowed);
     const otherScheme = `${{ 'http:': 'https:', 'https:': 'http:' }[protocol as 'http:' | 'https:']}//${host}`;
     const preflight = async (origin: string) =>
-      (await request.fetch('/api/threads', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } })).headers()['access-control-allow-origin'];
+      (
+        await request.fetch('/api/threads', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } })
+      ).headers()['access-control-allow-origin'];
     const observed = {
       [`preflight ${allowed}`]: await preflight(allowed),
       [`preflight ${EVIL_ORIGIN}`]: await preflight(EVIL_ORIGIN),
       'preflight null': await preflight('null'),
       [`preflight ${allowed}.evil.example`]: await preflight(`${allowed}.evil.example`),
       [`preflight ${otherScheme}`]: await preflight(otherScheme),
-      [`GET /health from ${EVIL_ORIGIN}`]: (await request.get('/health', { headers: { Origin: EVIL_ORIGIN } })).headers()['access-control-allow-origin'],
+      [`GET /health from ${EVIL_ORIGIN}`]: (await request.get('/health', { headers: { Origin: EVIL_ORIGIN } })).headers()[
+        'access-control-allow-origin'
+      ],
     };
     expect(observed, 'access-control-allow-origin per request').toEqual({
       [`preflight ${allowed}`]: allowed,
@@ -367,13 +464,22 @@ test.describe('Auth & Security', () => {
   test('test_auth_28_security_headers', async ({ request, api }) => {
     const cases = [
       { what: 'GET /health', status: 200, response: await request.get('/health') },
-      { what: 'GET /api/threads, garbage token', status: 401, response: await request.get('/api/threads', { headers: { Authorization: `Bearer garbage-${randomUUID()}` } }) },
+      {
+        what: 'GET /api/threads, garbage token',
+        status: 401,
+        response: await request.get('/api/threads', { headers: { Authorization: `Bearer garbage-${randomUUID()}` } }),
+      },
       { what: 'GET /api/threads, no token', status: 403, response: await request.get('/api/threads') },
       { what: 'GET unknown route', status: 404, response: await request.get(`/api/no-such-route-${randomUUID()}`) },
       { what: 'DELETE /api/discovery/services', status: 405, response: await request.delete('/api/discovery/services') },
       { what: 'GET /api/threads?limit=0', status: 422, response: await api.get('/api/threads?limit=0') },
     ];
-    const observed = cases.map(({ what, response }) => ({ what, status: response.status(), nosniff: response.headers()['x-content-type-options'], requestId: response.headers()['x-request-id'] }));
+    const observed = cases.map(({ what, response }) => ({
+      what,
+      status: response.status(),
+      nosniff: response.headers()['x-content-type-options'],
+      requestId: response.headers()['x-request-id'],
+    }));
     expect(observed).toEqual(cases.map(({ what, status }) => ({ what, status, nosniff: 'nosniff', requestId: shapes.nonEmpty() })));
   });
 
@@ -396,18 +502,25 @@ test.describe('Auth & Security', () => {
     const max = (await config.json()).websocket_config.max_message_size as number;
     const socket = await sockets.open(user);
     const type = `size_probe_${randomUUID().slice(0, 8)}`;
-    const padded = (bytes: number) => JSON.stringify({ type, pad: 'x'.repeat(bytes - Buffer.byteLength(JSON.stringify({ type, pad: '' }))) });
+    const padded = (bytes: number) =>
+      JSON.stringify({ type, pad: 'x'.repeat(bytes - Buffer.byteLength(JSON.stringify({ type, pad: '' }))) });
 
     const from = socket.frames.length;
     await socket.sendRaw(padded(max - 64), type);
-    const ack = await socket.waitFor((f) => f.type === 'ack' && f.received_type === type, { from, what: `ack of the ${max - 64}-byte ${type} frame` });
+    const ack = await socket.waitFor((f) => f.type === 'ack' && f.received_type === type, {
+      from,
+      what: `ack of the ${max - 64}-byte ${type} frame`,
+    });
     expect(ack).toMatchObject({ received_type: type, status: 'acknowledged' });
 
     const sent = socket.frames.length;
     await socket.sendRaw(padded(max + 1), type);
     const closed = await Promise.race([socket.closed, new Promise<undefined>((resolve) => setTimeout(resolve, settings.firstEventMs))]);
     const after = socket.frames.slice(sent).map((f) => f.type);
-    expect(closed?.code ?? `still open after FIRST_EVENT_MS, answered [${after.join(', ')}]`, `a ${max + 1}-byte frame (max_message_size ${max} + 1) closes the socket`).toBe(1009);
+    expect(
+      closed?.code ?? `still open after FIRST_EVENT_MS, answered [${after.join(', ')}]`,
+      `a ${max + 1}-byte frame (max_message_size ${max} + 1) closes the socket`,
+    ).toBe(1009);
   });
 
   test('test_auth_31_register_login_validation', async ({ request, settings, users }) => {
@@ -419,14 +532,32 @@ test.describe('Auth & Security', () => {
     expect(registered.status(), 'register').toBe(200);
     const pair = (await registered.json()) as TokenPair;
     users.track(pair);
-    expect(pair).toMatchObject({ access_token: shapes.nonEmpty(), refresh_token: shapes.nonEmpty(), token_type: 'Bearer', expires_in: 900, user: { id: shapes.nonEmpty(), email, name: 'Auth 31', permissions: expect.any(Array) } });
+    expect(pair).toMatchObject({
+      access_token: shapes.nonEmpty(),
+      refresh_token: shapes.nonEmpty(),
+      token_type: 'Bearer',
+      expires_in: 900,
+      user: { id: shapes.nonEmpty(), email, name: 'Auth 31', permissions: expect.any(Array) },
+    });
     await expect(await auth('register', { email, password: `pw-${randomUUID()}` }), 'register the same email again').toBeContractError(409);
     await expect(await auth('register', { email: 'not-an-email', password }), 'register with a bad email').toBeContractError(422);
-    await expect(await auth('register', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test`, password: 'short77' }), 'register with a 7-char password').toBeContractError(422);
-    await expect(await auth('register', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test` }), 'register without a password').toBeContractError(422);
+    await expect(
+      await auth('register', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test`, password: 'short77' }),
+      'register with a 7-char password',
+    ).toBeContractError(422);
+    await expect(
+      await auth('register', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test` }),
+      'register without a password',
+    ).toBeContractError(422);
 
-    await expect(await auth('login', { email, password: `${password}-wrong` }), 'login with a bad password').toBeContractError(401, 'Invalid credentials');
-    await expect(await auth('login', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test`, password }), 'login with an unknown email').toBeContractError(401, 'Invalid credentials');
+    await expect(await auth('login', { email, password: `${password}-wrong` }), 'login with a bad password').toBeContractError(
+      401,
+      'Invalid credentials',
+    );
+    await expect(
+      await auth('login', { email: `e2e-auth31-${randomUUID().slice(0, 12)}@staging.test`, password }),
+      'login with an unknown email',
+    ).toBeContractError(401, 'Invalid credentials');
     await expect(await auth('login', { email }), 'login without a password').toBeContractError(422);
     const login = await auth('login', { email, password });
     expect(login.status(), 'control: login with the right password').toBe(200);

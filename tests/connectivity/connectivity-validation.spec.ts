@@ -22,7 +22,10 @@ async function assertHttpConnectivity(request: Fixtures['request'], settings: Se
   expect(auth.value.status(), `${settings.authUrl}/auth/health status`).toBe(200);
   expect(await auth.value.json(), '/auth/health body (§2)').toMatchObject(shapes.authHealth());
   expect(auth.ms, '/auth/health answered within HTTP_CONNECT_MS (ms)').toBeLessThanOrEqual(settings.httpConnectMs);
-  return { timings: { '/health': health.ms, '/auth/health': auth.ms }, facts: { version: String(body.version), environment: String(body.environment) } };
+  return {
+    timings: { '/health': health.ms, '/auth/health': auth.ms },
+    facts: { version: String(body.version), environment: String(body.environment) },
+  };
 }
 
 /** 002: ws(U) opens; ping is answered by a pong echoing it within WS_PING_MS; an unknown frame type is acked. */
@@ -34,7 +37,11 @@ async function assertWebSocketConnectivity(sockets: Sockets, user: TestUser, set
   const from = socket.frames.length;
   await socket.send({ type: 'connectivity_test' });
   const ack = await socket.waitFor('ack', { from });
-  expect(ack, 'an unknown frame type is acknowledged').toMatchObject({ type: 'ack', received_type: 'connectivity_test', status: 'acknowledged' });
+  expect(ack, 'an unknown frame type is acknowledged').toMatchObject({
+    type: 'ack',
+    received_type: 'connectivity_test',
+    status: 'acknowledged',
+  });
   await socket.close(1000);
   return { timings: { handshake, 'ping → pong': rttMs } };
 }
@@ -65,7 +72,11 @@ function renderReport(settings: Settings, results: Map<string, CheckResult>): st
   const version = results.get('HTTP connectivity')?.facts?.version ?? 'unknown';
   const rows = CHECKS.map((name) => {
     const result = results.get(name);
-    const timings = result ? Object.entries(result.timings).map(([what, value]) => `${what} ${ms(value)}`).join(', ') : '';
+    const timings = result
+      ? Object.entries(result.timings)
+          .map(([what, value]) => `${what} ${ms(value)}`)
+          .join(', ')
+      : '';
     return `| ${name} | ${result ? 'passed' : 'failed or not run'} | ${timings} |`;
   });
   return [

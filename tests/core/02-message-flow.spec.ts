@@ -6,11 +6,17 @@ test.describe('Message Flow', () => {
     const thread = await user.createThread();
     await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: { message: '' } }), 'empty message').toBeContractError(422);
     await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: {} }), 'no message field').toBeContractError(422);
-    await expect(await api.post(`/api/threads/${randomUUID()}/messages`, { data: { message: 'to nowhere' } }), 'unknown thread').toBeContractError(404, 'Thread not found');
+    await expect(
+      await api.post(`/api/threads/${randomUUID()}/messages`, { data: { message: 'to nowhere' } }),
+      'unknown thread',
+    ).toBeContractError(404, 'Thread not found');
 
     const other = await users.create();
     const foreign = await other.createThread();
-    await expect(await api.post(`/api/threads/${foreign.id}/messages`, { data: { message: `intrusion ${randomUUID()}` } }), "another user's thread").toBeContractError(403, 'Access denied');
+    await expect(
+      await api.post(`/api/threads/${foreign.id}/messages`, { data: { message: `intrusion ${randomUUID()}` } }),
+      "another user's thread",
+    ).toBeContractError(403, 'Access denied');
     expect((await other.messages(foreign.id)).total, "the other user's thread got no message").toBe(0);
     expect((await user.messages(thread.id)).total, 'the rejected messages were not stored').toBe(0);
   });
@@ -39,7 +45,12 @@ test.describe('Message Flow', () => {
     for (const form of forms) {
       const text = uniqueRequest(`Summarise this week's requests (${form.label})`);
       const run = await socket.say(text, form.options);
-      expect(await run.started(), form.label).toMatchObject({ type: 'agent_started', task_description: text, agent_name: 'supervisor', user_id: user.id });
+      expect(await run.started(), form.label).toMatchObject({
+        type: 'agent_started',
+        task_description: text,
+        agent_name: 'supervisor',
+        user_id: user.id,
+      });
       expect(lastFrame(await run.finished()), form.label).toMatchObject({ type: 'agent_completed', status: 'completed' });
     }
 
@@ -56,7 +67,12 @@ test.describe('Message Flow', () => {
     const created = await api.post('/api/threads', { data: { title: 'core 2.4 thread', metadata: { k: marker } } });
     expect(created.status()).toBe(200);
     const thread = (await created.json()) as Thread;
-    expect(thread).toMatchObject({ ...shapes.thread(user.id), title: 'core 2.4 thread', message_count: 0, metadata: { k: marker, user_id: user.id } });
+    expect(thread).toMatchObject({
+      ...shapes.thread(user.id),
+      title: 'core 2.4 thread',
+      message_count: 0,
+      metadata: { k: marker, user_id: user.id },
+    });
 
     const list = await api.get('/api/threads');
     expect(list.status()).toBe(200);
@@ -83,7 +99,10 @@ test.describe('Message Flow', () => {
     expect(archived.status()).toBe(200);
     expect(await archived.json()).toEqual({ status: 'archived' });
     await expect(await api.get(`/api/threads/${thread.id}`), 'GET after DELETE').toBeContractError(404, 'Thread not found');
-    expect(((await (await api.get('/api/threads')).json()) as Thread[]).map((t) => t.id), 'the archived thread left the list').not.toContain(thread.id);
+    expect(
+      ((await (await api.get('/api/threads')).json()) as Thread[]).map((t) => t.id),
+      'the archived thread left the list',
+    ).not.toContain(thread.id);
   });
 
   test('2.5 test_real_error_handling_flow', async ({ sockets, user, api }) => {

@@ -7,7 +7,10 @@ test.describe('Agent Pipeline', () => {
     const agents = (await response.json()).agents as { type: string; tools: string[] }[];
     expect(agents.map((a) => a.type).sort(), 'the four agent types').toEqual([...AGENT_TYPES].sort());
     for (const type of AGENT_TYPES) {
-      expect(agents.find((a) => a.type === type), `agent ${type}`).toMatchObject({
+      expect(
+        agents.find((a) => a.type === type),
+        `agent ${type}`,
+      ).toMatchObject({
         name: shapes.nonEmpty(),
         description: shapes.nonEmpty(),
         tools: expect.arrayContaining([...TOOL_MAP[type]]),
@@ -17,7 +20,11 @@ test.describe('Agent Pipeline', () => {
   });
 
   test('3.2 test_real_agent_configuration', async ({ api }) => {
-    const responses = await Promise.all(AGENT_TYPES.map((type) => api.post(`/api/agents/${type}`, { data: { message: uniqueRequest(`Check our ${type} setup for cost savings`) } })));
+    const responses = await Promise.all(
+      AGENT_TYPES.map((type) =>
+        api.post(`/api/agents/${type}`, { data: { message: uniqueRequest(`Check our ${type} setup for cost savings`) } }),
+      ),
+    );
     for (const [i, type] of AGENT_TYPES.entries()) {
       await expect(responses[i]).toBeAgentResult(type);
       const result = (await responses[i].json()) as AgentResult;
@@ -37,7 +44,10 @@ test.describe('Agent Pipeline', () => {
     expect(Array.isArray(done.result), 'result is not an array').toBe(false);
     expect(String(done.final_response).length, 'final_response length').toBeGreaterThanOrEqual(settings.finalResponseMinChars);
     const { messages } = await user.messages(thread.id);
-    expect(messages.map((m) => [m.role, m.content]), 'the thread holds the request and the answer').toEqual([
+    expect(
+      messages.map((m) => [m.role, m.content]),
+      'the thread holds the request and the answer',
+    ).toEqual([
       ['user', text],
       ['assistant', done.final_response],
     ]);
@@ -46,7 +56,9 @@ test.describe('Agent Pipeline', () => {
   test('3.4 test_real_agent_lifecycle_monitoring', async ({ sockets, user, api }) => {
     const thread = await user.createThread();
     const socket = await sockets.open(user);
-    const frames = await (await socket.startAgent('data', uniqueRequest('Report throughput per model for the last week'), { threadId: thread.id })).finished();
+    const frames = await (
+      await socket.startAgent('data', uniqueRequest('Report throughput per model for the last week'), { threadId: thread.id })
+    ).finished();
     expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
     const runId = String(frames[0].run_id);
     const record = await api.get(`/api/agents/runs/${runId}`);
@@ -60,13 +72,25 @@ test.describe('Agent Pipeline', () => {
     const other = await users.create();
     const foreign = await other.createThread();
     const socket = await sockets.open(user);
-    const unknown = await socket.sendExpectingError({ type: 'start_agent', agent_type: 'bogus', user_request: uniqueRequest('Classify this request') });
+    const unknown = await socket.sendExpectingError({
+      type: 'start_agent',
+      agent_type: 'bogus',
+      user_request: uniqueRequest('Classify this request'),
+    });
     expect(unknown, 'start_agent with an unknown type').toBeErrorFrame('UNKNOWN_AGENT');
-    const denied = await socket.sendExpectingError({ type: 'start_agent', agent_type: 'data', user_request: uniqueRequest('Read that thread'), thread_id: foreign.id });
+    const denied = await socket.sendExpectingError({
+      type: 'start_agent',
+      agent_type: 'data',
+      user_request: uniqueRequest('Read that thread'),
+      thread_id: foreign.id,
+    });
     expect(denied, "start_agent on another user's thread").toBeErrorFrame('THREAD_ACCESS_DENIED');
     await expect(socket, 'neither request starts a run').toStayQuiet();
     expect((await other.messages(foreign.id)).total, "the other user's thread is untouched").toBe(0);
-    await expect(await api.post('/api/agents/execute', { data: { type: 'bogus', message: uniqueRequest('Classify this request') } }), 'execute with an unknown type').toBeContractError(422);
+    await expect(
+      await api.post('/api/agents/execute', { data: { type: 'bogus', message: uniqueRequest('Classify this request') } }),
+      'execute with an unknown type',
+    ).toBeContractError(422);
     expect((await (await api.get('/api/agents/runs')).json()).runs, 'no run was recorded').toEqual([]);
   });
 

@@ -8,7 +8,12 @@ test.describe('Agent Orchestration', () => {
     const agents = await api.get('/api/agents');
     expect(agents.status()).toBe(200);
     expect((await agents.json()).agents, 'the supervisor is listed').toContainEqual(
-      expect.objectContaining({ type: 'supervisor', name: shapes.nonEmpty(), description: shapes.nonEmpty(), tools: expect.arrayContaining([...TOOL_MAP.supervisor]) }),
+      expect.objectContaining({
+        type: 'supervisor',
+        name: shapes.nonEmpty(),
+        description: shapes.nonEmpty(),
+        tools: expect.arrayContaining([...TOOL_MAP.supervisor]),
+      }),
     );
   });
 
@@ -29,8 +34,15 @@ test.describe('Agent Orchestration', () => {
     expect(started, 'one agent_started').toHaveLength(1);
     expect(completed, 'one agent_completed').toHaveLength(1);
     expect(frames[0], 'agent_started comes first').toMatchObject({ type: 'agent_started', status: 'started', agent_name: 'supervisor' });
-    expect(lastFrame(frames), 'agent_completed comes last').toMatchObject({ type: 'agent_completed', status: 'completed', agent_name: 'supervisor' });
-    expect(frames.map((f) => f.type), 'no agent_error').not.toContain('agent_error');
+    expect(lastFrame(frames), 'agent_completed comes last').toMatchObject({
+      type: 'agent_completed',
+      status: 'completed',
+      agent_name: 'supervisor',
+    });
+    expect(
+      frames.map((f) => f.type),
+      'no agent_error',
+    ).not.toContain('agent_error');
     await expect(socket, 'nothing follows the terminal event').toStayQuiet({ match: (f) => f.run_id === run.runId });
   });
 
@@ -46,7 +58,10 @@ test.describe('Agent Orchestration', () => {
     const toolFrames = frames.filter((f) => ['tool_executing', 'tool_completed'].includes(f.type));
     expect(new Set(toolFrames.map((f) => f.tool_name)), 'the five tools are called').toEqual(new Set(TOOL_MAP.supervisor));
     for (const frame of toolFrames) {
-      expect(TOOL_MAP[frame.agent_name as AgentType], `${frame.type} ${String(frame.tool_name)} is sent by the agent that owns the tool, not ${String(frame.agent_name)}`).toContain(frame.tool_name);
+      expect(
+        TOOL_MAP[frame.agent_name as AgentType],
+        `${frame.type} ${String(frame.tool_name)} is sent by the agent that owns the tool, not ${String(frame.agent_name)}`,
+      ).toContain(frame.tool_name);
     }
   });
 
@@ -54,9 +69,13 @@ test.describe('Agent Orchestration', () => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
     const s1 = await sockets.open(u1);
     const s2 = await sockets.open(u2);
-    const run = await s2.startAgent('triage', uniqueRequest('Classify this request'), { context: { simulate_delay_ms: settings.runDelayMs } });
+    const run = await s2.startAgent('triage', uniqueRequest('Classify this request'), {
+      context: { simulate_delay_ms: settings.runDelayMs },
+    });
     await run.started();
-    expect(await s1.sendExpectingError({ type: 'stop_agent', run_id: run.runId }), "stop_agent for another user's run").toBeErrorFrame('RUN_NOT_FOUND');
+    expect(await s1.sendExpectingError({ type: 'stop_agent', run_id: run.runId }), "stop_agent for another user's run").toBeErrorFrame(
+      'RUN_NOT_FOUND',
+    );
     const frames = await s2.waitForRunEnd(run.runId);
     expect(lastFrame(frames), "U2's run is not stopped by U1").toMatchObject({ type: 'agent_completed', status: 'completed' });
     expect(frames).toFollowGoldenPath();

@@ -1,5 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test, expect, uniqueRequest, lastFrame, frameShape, brokenCharacters, disconnectMidRun, ISO_UTC, TOOL_MAP, type Frame } from '../../fixtures';
+import {
+  test,
+  expect,
+  uniqueRequest,
+  lastFrame,
+  frameShape,
+  brokenCharacters,
+  disconnectMidRun,
+  ISO_UTC,
+  TOOL_MAP,
+  type Frame,
+} from '../../fixtures';
 
 const chunksOf = (frames: Frame[]) => frames.filter((f) => f.type === 'stream_chunk');
 
@@ -17,7 +28,9 @@ test.describe('Response Streaming', () => {
     const shapes: Record<string, Record<string, string[]>> = {};
     for (const transport of ['header', 'subprotocol', 'ticket'] as const) {
       const socket = await sockets.open(user, { transport });
-      const frames = await (await socket.startAgent('data', uniqueRequest(`Show daily request volume (over the ${transport} transport)`))).finished();
+      const frames = await (
+        await socket.startAgent('data', uniqueRequest(`Show daily request volume (over the ${transport} transport)`))
+      ).finished();
       expect(frames, `run over the ${transport} transport`).toFollowGoldenPath();
       expect(frames, `run over the ${transport} transport`).toStreamFinalResponse();
       shapes[transport] = frameShape(frames);
@@ -34,7 +47,8 @@ test.describe('Response Streaming', () => {
     expect((await run.started()).task_description, 'the request arrives intact').toBe(text);
     const frames = await run.finished();
     expect(frames, 'contiguous chunk_index, chunks join to final_response').toStreamFinalResponse();
-    for (const chunk of chunksOf(frames)) expect(brokenCharacters(String(chunk.content)), `chunk ${String(chunk.chunk_index)} has no broken character`).toEqual([]);
+    for (const chunk of chunksOf(frames))
+      expect(brokenCharacters(String(chunk.content)), `chunk ${String(chunk.chunk_index)} has no broken character`).toEqual([]);
     expect(brokenCharacters(String(lastFrame(frames).final_response)), 'final_response has no broken character').toEqual([]);
   });
 
@@ -73,7 +87,10 @@ test.describe('Response Streaming', () => {
       recovered.map((f) => [f.type, f.recovered]),
       'every frame delivered after the reconnect carries recovered: true',
     ).toEqual(recovered.map((f) => [f.type, true]));
-    expect(lastFrame(recovered), 'the recovered stream ends with agent_completed').toMatchObject({ type: 'agent_completed', status: 'completed' });
+    expect(lastFrame(recovered), 'the recovered stream ends with agent_completed').toMatchObject({
+      type: 'agent_completed',
+      status: 'completed',
+    });
     const whole = [...before, ...recovered];
     expect(whole, 'before + recovered is the whole run, in order, nothing lost or repeated').toFollowGoldenPath();
     expect(whole, 'no chunk is lost across the reconnect').toStreamFinalResponse();

@@ -2,20 +2,34 @@ import { test, expect, uniqueRequest, lastFrame, disconnectMidRun, shapes } from
 
 test.describe('Failure Recovery', () => {
   test('6.1 test_basic_functionality', async ({ api }) => {
-    const response = await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Route this outage report to the right team') } });
+    const response = await api.post('/api/agents/execute', {
+      data: { type: 'triage', message: uniqueRequest('Route this outage report to the right team') },
+    });
     await expect(response).toBeAgentResult('triage');
   });
 
   test('6.2 test_failure_detection', async ({ api, sockets, user }) => {
     for (const type of ['triage', 'data', 'optimization'] as const) {
-      const response = await api.post('/api/agents/execute', { data: { type, message: uniqueRequest(`Fail the ${type} agent on purpose`), force_failure: true } });
+      const response = await api.post('/api/agents/execute', {
+        data: { type, message: uniqueRequest(`Fail the ${type} agent on purpose`), force_failure: true },
+      });
       await expect(response, `REST ${type} run with force_failure`).toBeAgentFailure(type);
     }
     const socket = await sockets.open(user);
-    const run = await socket.startAgent('data', uniqueRequest('Query usage data, failing on purpose'), { context: { force_failure: true } });
+    const run = await socket.startAgent('data', uniqueRequest('Query usage data, failing on purpose'), {
+      context: { force_failure: true },
+    });
     const frames = await run.finished();
-    expect(frames.map((f) => f.type), 'a forced failure sends agent_started, then agent_error').toEqual(['agent_started', 'agent_error']);
-    expect(lastFrame(frames)).toMatchObject({ error_code: 'AGENT_FAILED', error_message: shapes.nonEmpty(), agent_name: 'data', user_id: user.id });
+    expect(
+      frames.map((f) => f.type),
+      'a forced failure sends agent_started, then agent_error',
+    ).toEqual(['agent_started', 'agent_error']);
+    expect(lastFrame(frames)).toMatchObject({
+      error_code: 'AGENT_FAILED',
+      error_message: shapes.nonEmpty(),
+      agent_name: 'data',
+      user_id: user.id,
+    });
     await expect(socket).toStayQuiet({ match: (f) => f.run_id === run.runId });
     const record = await user.api.get(`/api/agents/runs/${run.runId}`);
     expect(record.status()).toBe(200);
@@ -26,7 +40,13 @@ test.describe('Failure Recovery', () => {
     const socket = await sockets.open(user);
     expect(await socket.sendExpectingError('{"type": "user_message", "content": ')).toBeErrorFrame('JSON_PARSE_ERROR');
     expect(await socket.sendExpectingError({ type: 'user_message', content: '' })).toBeErrorFrame('INVALID_MESSAGE');
-    expect(await socket.sendExpectingError({ type: 'start_agent', agent_type: 'bogus', user_request: uniqueRequest('Run an agent that does not exist') })).toBeErrorFrame('UNKNOWN_AGENT');
+    expect(
+      await socket.sendExpectingError({
+        type: 'start_agent',
+        agent_type: 'bogus',
+        user_request: uniqueRequest('Run an agent that does not exist'),
+      }),
+    ).toBeErrorFrame('UNKNOWN_AGENT');
     const frames = await (await socket.startAgent('data', uniqueRequest('Aggregate request volume after the errors'))).finished();
     expect(frames, 'the same socket still runs agents after three rejected frames').toFollowGoldenPath();
   });
@@ -34,7 +54,9 @@ test.describe('Failure Recovery', () => {
   test('6.4 test_circuit_breaker', async ({ users }) => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
     const [failing, healthy] = await Promise.all([
-      u1.api.post('/api/agents/execute', { data: { type: 'data', message: uniqueRequest('Query spend, failing on purpose'), force_failure: true } }),
+      u1.api.post('/api/agents/execute', {
+        data: { type: 'data', message: uniqueRequest('Query spend, failing on purpose'), force_failure: true },
+      }),
       u2.api.post('/api/agents/execute', { data: { type: 'data', message: uniqueRequest('Query spend for the last week') } }),
     ]);
     await expect(failing, "U1's forced failure").toBeAgentFailure('data');
@@ -50,7 +72,9 @@ test.describe('Failure Recovery', () => {
     const head = JSON.stringify({ type: 'oversize_probe', pad: '' });
     const frame = JSON.stringify({ type: 'oversize_probe', pad: 'x'.repeat(maxSize + 1 - Buffer.byteLength(head)) });
     await socket.sendRaw(frame, 'oversize_probe');
-    const stillOpen = new Promise<{ code: string }>((resolve) => setTimeout(() => resolve({ code: 'still open' }), settings.quietMs).unref());
+    const stillOpen = new Promise<{ code: string }>((resolve) =>
+      setTimeout(() => resolve({ code: 'still open' }), settings.quietMs).unref(),
+    );
     const closed = await Promise.race([socket.closed, stillOpen]);
     expect(closed.code, 'an oversized frame closes the socket with 1009 (within QUIET_MS)').toBe(1009);
     const again = await sockets.open(user);
@@ -61,16 +85,29 @@ test.describe('Failure Recovery', () => {
   });
 
   test('6.6 test_recovery_metrics', async ({ sockets, user, settings }) => {
-    const { runId, before, recovered } = await disconnectMidRun(sockets, user, uniqueRequest('Review our model spend while I reconnect'), { delayMs: settings.runDelayMs });
-    expect(before.map((f) => f.type), 'the first socket saw agent_started').toContain('agent_started');
-    expect(before.filter((f) => f.recovered), 'frames delivered live are not marked recovered').toEqual([]);
+    const { runId, before, recovered } = await disconnectMidRun(sockets, user, uniqueRequest('Review our model spend while I reconnect'), {
+      delayMs: settings.runDelayMs,
+    });
+    expect(
+      before.map((f) => f.type),
+      'the first socket saw agent_started',
+    ).toContain('agent_started');
+    expect(
+      before.filter((f) => f.recovered),
+      'frames delivered live are not marked recovered',
+    ).toEqual([]);
     expect(recovered.length, 'frames arrive on the new socket').toBeGreaterThan(0);
-    expect(recovered.filter((f) => f.recovered !== true).map((f) => f.type), 'every frame on the new socket is recovered:true').toEqual([]);
+    expect(
+      recovered.filter((f) => f.recovered !== true).map((f) => f.type),
+      'every frame on the new socket is recovered:true',
+    ).toEqual([]);
     expect(lastFrame(recovered)).toMatchObject({ type: 'agent_completed', status: 'completed' });
     const record = await user.api.get(`/api/agents/runs/${runId}`);
     expect(record.status()).toBe(200);
     const body = await record.json();
     expect(body).toMatchObject({ run_id: runId, agent_type: 'supervisor', status: 'completed' });
-    expect(body.events, 'the run log lists every event, live and recovered, in order').toEqual([...before, ...recovered].map((f) => f.type));
+    expect(body.events, 'the run log lists every event, live and recovered, in order').toEqual(
+      [...before, ...recovered].map((f) => f.type),
+    );
   });
 });

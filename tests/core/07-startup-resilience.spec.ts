@@ -53,13 +53,17 @@ test.describe('Startup Resilience', () => {
     expect(lastFrame(frames), 'the first run completes').toMatchObject({ type: 'agent_completed', status: 'completed' });
   });
 
-  test('7.5 test_readiness_check_names', { annotation: { type: 'was', description: 'test_startup_failure_handling' } }, async ({ request }) => {
-    const ready = await request.get('/health/ready');
-    expect(ready.status()).toBe(200);
-    const body = await ready.json();
-    expect(body.status).toBe('ready');
-    expect(body.checks, 'exactly the checks database, auth, agents, all ok').toEqual({ database: 'ok', auth: 'ok', agents: 'ok' });
-  });
+  test(
+    '7.5 test_readiness_check_names',
+    { annotation: { type: 'was', description: 'test_startup_failure_handling' } },
+    async ({ request }) => {
+      const ready = await request.get('/health/ready');
+      expect(ready.status()).toBe(200);
+      const body = await ready.json();
+      expect(body.status).toBe('ready');
+      expect(body.checks, 'exactly the checks database, auth, agents, all ok').toEqual({ database: 'ok', auth: 'ok', agents: 'ok' });
+    },
+  );
 
   test('7.6 test_health_check_endpoints', async ({ request, settings }) => {
     const checks = [

@@ -15,7 +15,10 @@ test.describe('Lifecycle Events', () => {
     const frames = await (await socket.startAgent('data', uniqueRequest('Break down requests per model'))).finished();
     const types = frames.map((f) => f.type);
     const allowed: readonly string[] = [...GOLDEN_PATH, 'stream_chunk'];
-    expect(types.filter((t) => !allowed.includes(t)), 'types outside the golden path and stream_chunk').toEqual([]);
+    expect(
+      types.filter((t) => !allowed.includes(t)),
+      'types outside the golden path and stream_chunk',
+    ).toEqual([]);
     for (const type of allowed) expect(types, `the run has ${type}`).toContain(type);
   });
 
@@ -25,19 +28,35 @@ test.describe('Lifecycle Events', () => {
       const frames = await (await socket.startAgent(type, uniqueRequest(`Sequence check for the ${type} agent`))).finished();
       expect(frames, `${type} run`).toFollowGoldenPath();
       const types = frames.map((f) => f.type);
-      expect(types.lastIndexOf('agent_thinking'), `${type}: every agent_thinking comes before the first tool call`).toBeLessThan(types.indexOf('tool_executing'));
-      expect(frames.filter((f) => f.type === 'tool_executing'), `${type}: one tool call per tool`).toHaveLength(TOOL_MAP[type].length);
+      expect(types.lastIndexOf('agent_thinking'), `${type}: every agent_thinking comes before the first tool call`).toBeLessThan(
+        types.indexOf('tool_executing'),
+      );
+      expect(
+        frames.filter((f) => f.type === 'tool_executing'),
+        `${type}: one tool call per tool`,
+      ).toHaveLength(TOOL_MAP[type].length);
     }
   });
 
   test('8.4 test_event_metadata', async ({ sockets, user }) => {
     const thread = await user.createThread();
     const socket = await sockets.open(user);
-    const frames = await (await socket.startAgent('optimization', uniqueRequest('Which changes lower our cost most'), { threadId: thread.id })).finished();
-    for (const type of [...GOLDEN_PATH, 'stream_chunk']) expect(frames.map((f) => f.type), `the run has ${type}`).toContain(type);
+    const frames = await (
+      await socket.startAgent('optimization', uniqueRequest('Which changes lower our cost most'), { threadId: thread.id })
+    ).finished();
+    for (const type of [...GOLDEN_PATH, 'stream_chunk'])
+      expect(
+        frames.map((f) => f.type),
+        `the run has ${type}`,
+      ).toContain(type);
     expect(frames).toCarryEventFields();
     for (const frame of frames) {
-      expect(frame, `${frame.type} run fields`).toMatchObject({ run_id: frames[0].run_id, thread_id: thread.id, user_id: user.id, agent_name: 'optimization' });
+      expect(frame, `${frame.type} run fields`).toMatchObject({
+        run_id: frames[0].run_id,
+        thread_id: thread.id,
+        user_id: user.id,
+        agent_name: 'optimization',
+      });
     }
   });
 
@@ -45,19 +64,28 @@ test.describe('Lifecycle Events', () => {
     const [u1, u2, u3] = await Promise.all([users.create(), users.create(), users.create()]);
     const [s1, s2, s3] = await Promise.all([sockets.open(u1), sockets.open(u2), sockets.open(u3)]);
     const both = async () => {
-      const runs = await Promise.all([s1.say(uniqueRequest('U1 private spend question')), s2.say(uniqueRequest('U2 private latency question'))]);
+      const runs = await Promise.all([
+        s1.say(uniqueRequest('U1 private spend question')),
+        s2.say(uniqueRequest('U2 private latency question')),
+      ]);
       return Promise.all(runs.map((r) => r.finished()));
     };
     // U3 must stay quiet for the whole time the other two users' runs play.
     const isRunFrame = (f: Frame) => f.run_id !== undefined;
     const [[run1, run2]] = await Promise.all([both(), expect(s3).toStayQuiet({ match: isRunFrame })]);
     const runFrames = (frames: Frame[]) => frames.filter(isRunFrame);
-    for (const [socket, user, run] of [[s1, u1, run1], [s2, u2, run2]] as const) {
+    for (const [socket, user, run] of [
+      [s1, u1, run1],
+      [s2, u2, run2],
+    ] as const) {
       const seen = runFrames(socket.frames);
       expect(new Set(seen.map((f) => f.run_id)), `${socket.label} sees only its own run`).toEqual(new Set([run[0].run_id]));
       expect(new Set(seen.map((f) => f.user_id)), `${socket.label} sees only its own user_id`).toEqual(new Set([user.id]));
     }
-    expect(runFrames(s3.frames).map((f) => f.type), 'the idle user received no run frame').toEqual([]);
+    expect(
+      runFrames(s3.frames).map((f) => f.type),
+      'the idle user received no run frame',
+    ).toEqual([]);
   });
 
   test('8.6 test_event_persistence', async ({ sockets, user }) => {
@@ -68,9 +96,15 @@ test.describe('Lifecycle Events', () => {
     const final = lastFrame(frames).final_response;
     expect(final, 'the run completes with a final_response').toEqual(shapes.nonEmpty());
     const ending = (messages: Message[]) => messages.slice(-2).map((m) => [m.role, m.content]);
-    expect(ending((await user.messages(thread.id)).messages), 'REST messages end with the request and the answer').toEqual([['user', text], ['assistant', final]]);
+    expect(ending((await user.messages(thread.id)).messages), 'REST messages end with the request and the answer').toEqual([
+      ['user', text],
+      ['assistant', final],
+    ]);
     const history = await socket.threadHistory(thread.id);
     expect(history.type).toBe('thread_history');
-    expect(ending(history.data?.messages as Message[]), 'history ends with the request and the answer').toEqual([['user', text], ['assistant', final]]);
+    expect(ending(history.data?.messages as Message[]), 'history ends with the request and the answer').toEqual([
+      ['user', text],
+      ['assistant', final],
+    ]);
   });
 });

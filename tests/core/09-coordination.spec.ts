@@ -1,4 +1,15 @@
-import { test, expect, pairTools, shapes, uniqueRequest, lastFrame, SUPERVISOR_DELEGATION, TOOL_MAP, type Message, type Thread } from '../../fixtures';
+import {
+  test,
+  expect,
+  pairTools,
+  shapes,
+  uniqueRequest,
+  lastFrame,
+  SUPERVISOR_DELEGATION,
+  TOOL_MAP,
+  type Message,
+  type Thread,
+} from '../../fixtures';
 
 test.describe('Coordination', () => {
   test('9.1 test_basic_functionality', async ({ sockets, user }) => {
@@ -10,7 +21,9 @@ test.describe('Coordination', () => {
   });
 
   test('9.2 test_coordination_patterns', async ({ api }) => {
-    const response = await api.post('/api/agents/execute', { data: { type: 'supervisor', message: uniqueRequest('Find cost savings across our model fleet') } });
+    const response = await api.post('/api/agents/execute', {
+      data: { type: 'supervisor', message: uniqueRequest('Find cost savings across our model fleet') },
+    });
     await expect(response).toBeAgentResult('supervisor');
     const { tools_used: tools } = await response.json();
     expect(tools, 'the supervisor used every sub-agent tool').toEqual(expect.arrayContaining([...TOOL_MAP.supervisor]));
@@ -39,24 +52,31 @@ test.describe('Coordination', () => {
     expect(onSecond, 'the second socket got the same run frames, in the same order').toEqual(onFirst);
   });
 
-  test('9.5 test_view_consistency', { annotation: { type: 'was', description: 'test_consensus_mechanisms' } }, async ({ sockets, user, api }) => {
-    const thread = await user.createThread();
-    const text = uniqueRequest('Which models ran slowest yesterday');
-    const socket = await sockets.open(user);
-    const frames = await (await socket.startAgent('data', text, { threadId: thread.id })).finished();
-    const listed = await user.messages(thread.id);
-    expect(listed.messages.map((m) => [m.role, m.content]), 'REST: the request and the answer').toEqual([
-      ['user', text],
-      ['assistant', lastFrame(frames).final_response],
-    ]);
-    expect(listed.total, 'REST total').toBe(listed.messages.length);
-    const history = await socket.threadHistory(thread.id);
-    expect(history.type).toBe('thread_history');
-    expect(history.data?.messages as Message[], 'history = REST list').toEqual(listed.messages);
-    const fetched = await api.get(`/api/threads/${thread.id}`);
-    expect(fetched.status()).toBe(200);
-    expect(((await fetched.json()) as Thread).message_count, 'message_count = messages total').toBe(listed.total);
-  });
+  test(
+    '9.5 test_view_consistency',
+    { annotation: { type: 'was', description: 'test_consensus_mechanisms' } },
+    async ({ sockets, user, api }) => {
+      const thread = await user.createThread();
+      const text = uniqueRequest('Which models ran slowest yesterday');
+      const socket = await sockets.open(user);
+      const frames = await (await socket.startAgent('data', text, { threadId: thread.id })).finished();
+      const listed = await user.messages(thread.id);
+      expect(
+        listed.messages.map((m) => [m.role, m.content]),
+        'REST: the request and the answer',
+      ).toEqual([
+        ['user', text],
+        ['assistant', lastFrame(frames).final_response],
+      ]);
+      expect(listed.total, 'REST total').toBe(listed.messages.length);
+      const history = await socket.threadHistory(thread.id);
+      expect(history.type).toBe('thread_history');
+      expect(history.data?.messages as Message[], 'history = REST list').toEqual(listed.messages);
+      const fetched = await api.get(`/api/threads/${thread.id}`);
+      expect(fetched.status()).toBe(200);
+      expect(((await fetched.json()) as Thread).message_count, 'message_count = messages total').toBe(listed.total);
+    },
+  );
 
   test('9.6 test_coordination_metrics', async ({ sockets, user }) => {
     const socket = await sockets.open(user);

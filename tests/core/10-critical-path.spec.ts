@@ -36,7 +36,11 @@ test.describe('Critical Path', () => {
     const ticketResponse = await api.post('/api/websocket/ticket', { data: {} });
     expect(ticketResponse.status(), 'ticket').toBe(200);
     const ticket = await ticketResponse.json();
-    expect(ticket).toMatchObject({ ticket_id: shapes.nonEmpty(), expires_at: shapes.iso(), websocket_url: expect.stringMatching(/^wss?:\/\//) });
+    expect(ticket).toMatchObject({
+      ticket_id: shapes.nonEmpty(),
+      expires_at: shapes.iso(),
+      websocket_url: expect.stringMatching(/^wss?:\/\//),
+    });
     const socket = await sockets.open(user, { transport: 'ticket', ticket: ticket.ticket_id });
     const created = await api.post('/api/threads', { data: { title: 'critical path' } });
     expect(created.status(), 'thread').toBe(200);
@@ -51,7 +55,10 @@ test.describe('Critical Path', () => {
     expect(savings, 'result.estimated_monthly_savings').toBeGreaterThan(0);
     const messages = await api.get(`/api/threads/${thread.id}/messages`);
     expect(messages.status()).toBe(200);
-    expect(((await messages.json()).messages as Message[]).map((m) => [m.role, m.content]), 'the thread has the request and the answer').toEqual([
+    expect(
+      ((await messages.json()).messages as Message[]).map((m) => [m.role, m.content]),
+      'the thread has the request and the answer',
+    ).toEqual([
       ['user', text],
       ['assistant', done.final_response],
     ]);
@@ -88,7 +95,10 @@ test.describe('Critical Path', () => {
 
   test('10.5 test_critical_error_handling', async ({ request, api, user, sockets }) => {
     await expect(await request.get('/api/agents'), 'no token').toBeContractError(403, 'Not authenticated');
-    await expect(await request.get('/api/agents', { headers: { Authorization: 'Bearer not-a-jwt' } }), 'bad token').toBeContractError(401, 'Invalid or expired token');
+    await expect(await request.get('/api/agents', { headers: { Authorization: 'Bearer not-a-jwt' } }), 'bad token').toBeContractError(
+      401,
+      'Invalid or expired token',
+    );
     await expect(await api.get(`/api/no-such-route-${randomUUID()}`), 'unknown route').toBeContractError(404);
     expect((await api.delete('/api/discovery/services')).status(), 'wrong method').toBe(405);
     await expect(await api.post('/api/agents/execute', { data: { type: 'triage', message: '' } }), 'empty message').toBeContractError(422);
@@ -102,7 +112,9 @@ test.describe('Critical Path', () => {
     const frames = await (await socket.say(uniqueRequest('Detect anomalies in our latency and spend this week'))).finished();
     const done = lastFrame(frames);
     expect(done).toMatchObject({ type: 'agent_completed', status: 'completed' });
-    expect((done.result as { anomalies?: unknown }).anomalies, 'result.anomalies is a non-empty array').toEqual(expect.arrayContaining([expect.anything()]));
+    expect((done.result as { anomalies?: unknown }).anomalies, 'result.anomalies is a non-empty array').toEqual(
+      expect.arrayContaining([expect.anything()]),
+    );
     const answer = String(done.final_response);
     expect(answer.length, 'final_response length within FINAL_RESPONSE_MIN_CHARS').toBeGreaterThanOrEqual(settings.finalResponseMinChars);
     expect(answer.toLowerCase(), 'final_response names the anomaly topic').toContain('anomal');

@@ -56,13 +56,20 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
     expect(servers.status()).toBe(200);
     const { data } = await servers.json();
     expect(data.length, 'at least one MCP server').toBeGreaterThanOrEqual(1);
-    expect(data.some((s: { status: string }) => s.status === 'connected'), 'an MCP server is connected').toBe(true);
+    expect(
+      data.some((s: { status: string }) => s.status === 'connected'),
+      'an MCP server is connected',
+    ).toBe(true);
     const agents = await api.get('/api/agents');
     expect(agents.status()).toBe(200);
     const listed = (await agents.json()).agents as { type: string }[];
     expect(listed.map((a) => a.type).sort()).toEqual([...AGENT_TYPES].sort());
     for (const agent of listed) {
-      expect(agent, `agent ${agent.type}`).toMatchObject({ name: shapes.nonEmpty(), description: shapes.nonEmpty(), tools: expect.any(Array) });
+      expect(agent, `agent ${agent.type}`).toMatchObject({
+        name: shapes.nonEmpty(),
+        description: shapes.nonEmpty(),
+        tools: expect.any(Array),
+      });
     }
   });
 
@@ -70,7 +77,10 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
     const mcpConfig = await request.get('/api/mcp/config');
     expect(mcpConfig.status()).toBe(200);
     const config = await mcpConfig.json();
-    expect(typeof config === 'object' && !Array.isArray(config) && Object.keys(config).length > 0, '/api/mcp/config is a non-empty object').toBe(true);
+    expect(
+      typeof config === 'object' && !Array.isArray(config) && Object.keys(config).length > 0,
+      '/api/mcp/config is a non-empty object',
+    ).toBe(true);
     const wsConfig = await request.get('/ws/config');
     expect(wsConfig.status()).toBe(200);
     const { websocket_config: ws } = await wsConfig.json();
@@ -81,8 +91,12 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
   });
 
   test('test_007_agent_execution_endpoints_real', async ({ api }) => {
-    await expect(await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Route this billing question') } })).toBeAgentResult('triage');
-    await expect(await api.post('/api/agents/data', { data: { message: uniqueRequest('Show request volume by day') } })).toBeAgentResult('data');
+    await expect(
+      await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Route this billing question') } }),
+    ).toBeAgentResult('triage');
+    await expect(await api.post('/api/agents/data', { data: { message: uniqueRequest('Show request volume by day') } })).toBeAgentResult(
+      'data',
+    );
     await expect(await api.post('/api/agents/bogus', { data: { message: 'hello' } })).toBeContractError(404);
     await expect(await api.post('/api/agents/execute', { data: { type: 'bogus', message: 'hello' } })).toBeContractError(422);
     await expect(await api.post('/api/agents/execute', { data: { type: 'triage', message: '' } })).toBeContractError(422);
@@ -91,10 +105,15 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
   test('test_008_agent_streaming_capabilities_real', async ({ sockets, user }) => {
     const thread = await user.createThread();
     const socket = await sockets.open(user);
-    const frames = await (await socket.startAgent('data', uniqueRequest('Analyse token usage per model'), { threadId: thread.id })).finished();
+    const frames = await (
+      await socket.startAgent('data', uniqueRequest('Analyse token usage per model'), { threadId: thread.id })
+    ).finished();
     expect(frames).toStreamFinalResponse();
     const { messages } = await user.messages(thread.id);
-    expect(lastFrame(messages), "the thread's last message is the assistant's answer").toMatchObject({ role: 'assistant', content: lastFrame(frames).final_response });
+    expect(lastFrame(messages), "the thread's last message is the assistant's answer").toMatchObject({
+      role: 'assistant',
+      content: lastFrame(frames).final_response,
+    });
   });
 
   test('test_009_agent_status_monitoring_real', async ({ request, settings }) => {
@@ -146,7 +165,12 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
     const created = await api.post('/api/threads', { data: { title: 'P1 thread', metadata: { k: marker } } });
     expect(created.status()).toBe(200);
     const thread = (await created.json()) as Thread;
-    expect(thread).toMatchObject({ ...shapes.thread(user.id), title: 'P1 thread', message_count: 0, metadata: { k: marker, user_id: user.id } });
+    expect(thread).toMatchObject({
+      ...shapes.thread(user.id),
+      title: 'P1 thread',
+      message_count: 0,
+      metadata: { k: marker, user_id: user.id },
+    });
     const fetched = await api.get(`/api/threads/${thread.id}`);
     expect(fetched.status()).toBe(200);
     expect(await fetched.json()).toEqual(thread);
@@ -162,8 +186,14 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
     expect(new Set(runA.map((f) => f.thread_id))).toEqual(new Set([t1.id]));
     expect(new Set(runB.map((f) => f.thread_id))).toEqual(new Set([t2.id]));
     const contents = async (id: string) => (await user.messages(id)).messages.map((m) => [m.role, m.content]);
-    expect(await contents(t1.id)).toEqual([['user', a], ['assistant', lastFrame(runA).final_response]]);
-    expect(await contents(t2.id)).toEqual([['user', b], ['assistant', lastFrame(runB).final_response]]);
+    expect(await contents(t1.id)).toEqual([
+      ['user', a],
+      ['assistant', lastFrame(runA).final_response],
+    ]);
+    expect(await contents(t2.id)).toEqual([
+      ['user', b],
+      ['assistant', lastFrame(runB).final_response],
+    ]);
   });
 
   test('test_015_thread_history_real', async ({ sockets, user }) => {
@@ -184,7 +214,9 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
     const thread = await u1.createThread();
     const socket = await sockets.open(u1);
-    const run = await (await socket.startAgent('triage', uniqueRequest('Classify this private request'), { threadId: thread.id })).finished();
+    const run = await (
+      await socket.startAgent('triage', uniqueRequest('Classify this private request'), { threadId: thread.id })
+    ).finished();
     const runId = String(run[0].run_id);
     await expect(await u2.api.get(`/api/threads/${thread.id}`)).toBeContractError(403, 'Access denied');
     const threads = (await (await u2.api.get('/api/threads?limit=100')).json()) as Thread[];
@@ -202,7 +234,11 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
         const thread = (await created.json()) as Thread;
         const message = await user.api.post(`/api/threads/${thread.id}/messages`, { data: { message: `hello from ${user.id}` } });
         const list = await user.api.get('/api/threads?limit=100');
-        return { statuses: [created.status(), message.status(), list.status()], own: thread.id, listed: ((await list.json()) as Thread[]).map((t) => t.id) };
+        return {
+          statuses: [created.status(), message.status(), list.status()],
+          own: thread.id,
+          listed: ((await list.json()) as Thread[]).map((t) => t.id),
+        };
       }),
     );
     for (const result of results) {
@@ -217,7 +253,12 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
         new Promise((r) => setTimeout(r, i * 50)).then(async () => {
           const id = `burst-${i}-${randomUUID()}`;
           const response = await api.get('/api/threads', { headers: { 'x-request-id': id } });
-          return { id, status: response.status(), echoed: response.headers()['x-request-id'], nosniff: response.headers()['x-content-type-options'] };
+          return {
+            id,
+            status: response.status(),
+            echoed: response.headers()['x-request-id'],
+            nosniff: response.headers()['x-content-type-options'],
+          };
         }),
       ),
     );
@@ -266,7 +307,9 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
 
   test('test_022_agent_lifecycle_management_real', async ({ sockets, user, settings }) => {
     const socket = await sockets.open(user);
-    const run = await socket.startAgent('optimization', uniqueRequest('Find cost savings in our GPU fleet'), { context: { simulate_delay_ms: settings.runDelayMs } });
+    const run = await socket.startAgent('optimization', uniqueRequest('Find cost savings in our GPU fleet'), {
+      context: { simulate_delay_ms: settings.runDelayMs },
+    });
     await run.started();
     await socket.send({ type: 'stop_agent', run_id: run.runId });
     const frames = await socket.waitForRunEnd(run.runId);
@@ -303,7 +346,11 @@ test.describe('P1 Critical', { tag: '@p1' }, () => {
   test('test_025_critical_event_delivery_real', async ({ sockets, user }) => {
     const socket = await sockets.open(user);
     const frames = await (await socket.say(uniqueRequest('How can we cut our inference cost'))).finished();
-    for (const type of GOLDEN_PATH) expect(frames.map((f) => f.type), `the run has ${type}`).toContain(type);
+    for (const type of GOLDEN_PATH)
+      expect(
+        frames.map((f) => f.type),
+        `the run has ${type}`,
+      ).toContain(type);
     expect(frames).toFollowGoldenPath();
     for (const frame of frames) expect(frame.timestamp).toMatch(ISO_UTC);
   });

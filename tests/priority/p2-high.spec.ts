@@ -29,25 +29,36 @@ test.describe('P2 High', { tag: '@p2' }, () => {
     for (const route of PROTECTED) {
       const call = (headers: Record<string, string>) => request.fetch(route.path, { method: route.method, headers, data: route.data });
       await expect(await call({}), `${route.method} ${route.path} without a token`).toBeContractError(403, NOT_AUTHENTICATED);
-      await expect(await call({ Authorization: `Bearer garbage-${randomUUID()}` }), `${route.method} ${route.path} with a garbage token`).toBeContractError(401, INVALID_TOKEN);
+      await expect(
+        await call({ Authorization: `Bearer garbage-${randomUUID()}` }),
+        `${route.method} ${route.path} with a garbage token`,
+      ).toBeContractError(401, INVALID_TOKEN);
       const authorised = await call({ Authorization: `Bearer ${user.accessToken}` });
       expect(authorised.status(), `${route.method} ${route.path} with A(U)`).toBe(200);
     }
   });
 
-  test('test_027_password_login', { annotation: { type: 'was', description: 'oauth_google_login_real' } }, async ({ users, sockets, request, settings }) => {
-    const user = await users.create({ via: 'register', name: `P2 Login ${randomUUID().slice(0, 8)}` });
-    const login = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
-    expect(login.status()).toBe(200);
-    const pair = (await login.json()) as TokenPair;
-    users.track(pair);
-    expect(pair.user, 'login returns the registered user').toMatchObject({ id: user.pair.user.id, name: user.pair.user.name, email: user.email });
-    expect(pair).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
-    const me = await request.get(`${settings.authUrl}/auth/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
-    expect(me.status()).toBe(200);
-    expect(await me.json()).toMatchObject({ user_id: user.id, email: user.email });
-    await sockets.open(user, { token: pair.access_token });
-  });
+  test(
+    'test_027_password_login',
+    { annotation: { type: 'was', description: 'oauth_google_login_real' } },
+    async ({ users, sockets, request, settings }) => {
+      const user = await users.create({ via: 'register', name: `P2 Login ${randomUUID().slice(0, 8)}` });
+      const login = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
+      expect(login.status()).toBe(200);
+      const pair = (await login.json()) as TokenPair;
+      users.track(pair);
+      expect(pair.user, 'login returns the registered user').toMatchObject({
+        id: user.pair.user.id,
+        name: user.pair.user.name,
+        email: user.email,
+      });
+      expect(pair).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+      const me = await request.get(`${settings.authUrl}/auth/me`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
+      expect(me.status()).toBe(200);
+      expect(await me.json()).toMatchObject({ user_id: user.id, email: user.email });
+      await sockets.open(user, { token: pair.access_token });
+    },
+  );
 
   test('test_028_token_refresh_real', async ({ users, user, sockets, request, settings }) => {
     const refreshed = await request.post(`${settings.authUrl}/auth/refresh`, { data: { refresh_token: user.refreshToken } });
@@ -79,7 +90,10 @@ test.describe('P2 High', { tag: '@p2' }, () => {
     expect(me.status()).toBe(200);
     const profile = await me.json();
     expect(profile.token_expires_at).toMatch(ISO_UTC);
-    expect(Math.abs(Date.parse(profile.token_expires_at) / 1000 - access.exp!), '/auth/me token_expires_at = exp ± 1 s').toBeLessThanOrEqual(1);
+    expect(
+      Math.abs(Date.parse(profile.token_expires_at) / 1000 - access.exp!),
+      '/auth/me token_expires_at = exp ± 1 s',
+    ).toBeLessThanOrEqual(1);
   });
 
   test('test_030_logout_flow_real', async ({ users, sockets, request, settings }) => {
@@ -89,7 +103,10 @@ test.describe('P2 High', { tag: '@p2' }, () => {
     expect(logout.status()).toBe(200);
     expect(await logout.json()).toEqual({ status: 'success' });
     await expect(await user.api.get(`/api/threads/${thread.id}`), 'REST with the logged-out token').toBeContractError(401, INVALID_TOKEN);
-    await expect(await user.api.post('/api/websocket/ticket', { data: {} }), 'a ticket for the logged-out token').toBeContractError(401, INVALID_TOKEN);
+    await expect(await user.api.post('/api/websocket/ticket', { data: {} }), 'a ticket for the logged-out token').toBeContractError(
+      401,
+      INVALID_TOKEN,
+    );
     expect((await sockets.upgrade({ token: user.accessToken })).status, 'upgrade with the logged-out token').toBe(403);
     const login = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
     expect(login.status()).toBe(200);
@@ -106,27 +123,34 @@ test.describe('P2 High', { tag: '@p2' }, () => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
     const tampered = withClaims(u1.accessToken, { sub: u2.id });
     expect(decodeToken(tampered).claims.sub).toBe(u2.id);
-    await expect(await request.get('/api/threads', { headers: { Authorization: `Bearer ${tampered}` } }), 'REST with sub swapped').toBeContractError(401, INVALID_TOKEN);
+    await expect(
+      await request.get('/api/threads', { headers: { Authorization: `Bearer ${tampered}` } }),
+      'REST with sub swapped',
+    ).toBeContractError(401, INVALID_TOKEN);
     const validate = await request.post(`${settings.authUrl}/auth/validate`, { data: { token: tampered } });
     expect(validate.status()).toBe(200);
     expect(await validate.json()).toEqual({ valid: false, error: 'invalid_token' });
     expect((await sockets.upgrade({ token: tampered })).status, 'upgrade with sub swapped').toBe(403);
   });
 
-  test('test_032_advertised_endpoints', { annotation: { type: 'was', description: 'https_certificate_validation_real' } }, async ({ request, sockets, user, settings }) => {
-    const discovery = await request.get('/api/discovery/services');
-    expect(discovery.status()).toBe(200);
-    const body = await discovery.json();
-    expect(body).toMatchObject(shapes.discovery());
-    const backend = await request.get(`${body.services.backend.url}/health`);
-    expect(backend.status(), `advertised backend ${body.services.backend.url}/health`).toBe(200);
-    expect(await backend.json()).toMatchObject(shapes.backendHealth(settings.environment));
-    const auth = await request.get(`${body.services.auth.url}/auth/health`);
-    expect(auth.status(), `advertised auth ${body.services.auth.url}/auth/health`).toBe(200);
-    expect(await auth.json()).toMatchObject(shapes.authHealth());
-    const socket = await sockets.open(user, { url: body.services.backend.ws_url });
-    await expect(socket).toAnswerPing();
-  });
+  test(
+    'test_032_advertised_endpoints',
+    { annotation: { type: 'was', description: 'https_certificate_validation_real' } },
+    async ({ request, sockets, user, settings }) => {
+      const discovery = await request.get('/api/discovery/services');
+      expect(discovery.status()).toBe(200);
+      const body = await discovery.json();
+      expect(body).toMatchObject(shapes.discovery());
+      const backend = await request.get(`${body.services.backend.url}/health`);
+      expect(backend.status(), `advertised backend ${body.services.backend.url}/health`).toBe(200);
+      expect(await backend.json()).toMatchObject(shapes.backendHealth(settings.environment));
+      const auth = await request.get(`${body.services.auth.url}/auth/health`);
+      expect(auth.status(), `advertised auth ${body.services.auth.url}/auth/health`).toBe(200);
+      expect(await auth.json()).toMatchObject(shapes.authHealth());
+      const socket = await sockets.open(user, { url: body.services.backend.ws_url });
+      await expect(socket).toAnswerPing();
+    },
+  );
 
   test('test_033_cors_policy_real', async ({ request }) => {
     const evil = 'https://malicious-site.example';
@@ -141,24 +165,32 @@ test.describe('P2 High', { tag: '@p2' }, () => {
     }
   });
 
-  test('test_034_auth_under_burst', { annotation: { type: 'was', description: 'rate_limiting_real' } }, async ({ request, user, settings }) => {
-    const forged = await signToken(contractClaims(user, 'access', settings.environment), randomSecret());
-    const tokens = [user.accessToken, forged];
-    const routes = ['/api/threads', '/api/agents', '/api/agents/runs'];
-    const results = await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        new Promise((r) => setTimeout(r, i * 20)).then(async () => {
-          const response = await request.get(routes[i % 3], { headers: { Authorization: `Bearer ${tokens[i % 2]}` } });
-          return { i, path: routes[i % 3], valid: i % 2 === 0, status: response.status(), body: await response.text() };
-        }),
-      ),
-    );
-    const valid = results.filter((r) => r.valid);
-    const forgedResults = results.filter((r) => !r.valid);
-    expect(valid.length + forgedResults.length).toBe(25);
-    for (const r of valid) expect(r.status, `#${r.i} ${r.path} with A(U)`).toBe(200);
-    for (const r of forgedResults) expect({ status: r.status, body: JSON.parse(r.body) }, `#${r.i} ${r.path} with a forged token`).toEqual({ status: 401, body: { detail: INVALID_TOKEN } });
-  });
+  test(
+    'test_034_auth_under_burst',
+    { annotation: { type: 'was', description: 'rate_limiting_real' } },
+    async ({ request, user, settings }) => {
+      const forged = await signToken(contractClaims(user, 'access', settings.environment), randomSecret());
+      const tokens = [user.accessToken, forged];
+      const routes = ['/api/threads', '/api/agents', '/api/agents/runs'];
+      const results = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          new Promise((r) => setTimeout(r, i * 20)).then(async () => {
+            const response = await request.get(routes[i % 3], { headers: { Authorization: `Bearer ${tokens[i % 2]}` } });
+            return { i, path: routes[i % 3], valid: i % 2 === 0, status: response.status(), body: await response.text() };
+          }),
+        ),
+      );
+      const valid = results.filter((r) => r.valid);
+      const forgedResults = results.filter((r) => !r.valid);
+      expect(valid.length + forgedResults.length).toBe(25);
+      for (const r of valid) expect(r.status, `#${r.i} ${r.path} with A(U)`).toBe(200);
+      for (const r of forgedResults)
+        expect({ status: r.status, body: JSON.parse(r.body) }, `#${r.i} ${r.path} with a forged token`).toEqual({
+          status: 401,
+          body: { detail: INVALID_TOKEN },
+        });
+    },
+  );
 
   test('test_035_websocket_security_real', async ({ sockets, user }) => {
     expect((await sockets.upgrade({})).status, 'upgrade without a token').toBe(403);

@@ -20,7 +20,9 @@ import {
 /** Run events of contract §4 (everything a run sends). */
 const RUN_EVENT_TYPES = new Set(Object.keys(EVENT_FIELDS));
 /** The sub-agent that owns each tool (contract §4 "Agent content"). */
-const TOOL_OWNER: Record<string, string> = Object.fromEntries(SUPERVISOR_DELEGATION.flatMap((agent) => TOOL_MAP[agent].map((tool) => [tool, agent])));
+const TOOL_OWNER: Record<string, string> = Object.fromEntries(
+  SUPERVISOR_DELEGATION.flatMap((agent) => TOOL_MAP[agent].map((tool) => [tool, agent])),
+);
 
 interface RunRecord {
   run_id: string;
@@ -39,8 +41,14 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
     const runIds = new Set(socket.frames.filter((f) => RUN_EVENT_TYPES.has(f.type)).map((f) => f.run_id));
     expect([...runIds], 'every run event on the socket belongs to the one run').toEqual([run.runId]);
-    expect(frames.filter((f) => f.type === 'agent_started'), 'one agent_started').toHaveLength(1);
-    expect(frames.filter((f) => f.type === 'agent_completed'), 'one agent_completed').toHaveLength(1);
+    expect(
+      frames.filter((f) => f.type === 'agent_started'),
+      'one agent_started',
+    ).toHaveLength(1);
+    expect(
+      frames.filter((f) => f.type === 'agent_completed'),
+      'one agent_completed',
+    ).toHaveLength(1);
     expect(delegationOrder(frames), 'sub-agents in the order they first appear').toEqual([...SUPERVISOR_DELEGATION]);
   });
 
@@ -55,13 +63,19 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     const toolFrames = frames.filter((f) => f.type === 'tool_executing' || f.type === 'tool_completed');
     expect(toolFrames.length, 'the run calls tools').toBeGreaterThan(0);
     for (const frame of toolFrames) {
-      expect(frame.agent_name, `${frame.type} ${String(frame.tool_name)} is sent by the agent that owns the tool`).toBe(TOOL_OWNER[String(frame.tool_name)]);
+      expect(frame.agent_name, `${frame.type} ${String(frame.tool_name)} is sent by the agent that owns the tool`).toBe(
+        TOOL_OWNER[String(frame.tool_name)],
+      );
     }
   });
 
   test('test_043_parallel_agent_execution_real', async ({ api }) => {
     const types: AgentType[] = ['triage', 'data', 'optimization'];
-    const responses = await Promise.all(types.map((type) => api.post('/api/agents/execute', { data: { type, message: uniqueRequest(`Parallel ${type} check of weekly spend`) } })));
+    const responses = await Promise.all(
+      types.map((type) =>
+        api.post('/api/agents/execute', { data: { type, message: uniqueRequest(`Parallel ${type} check of weekly spend`) } }),
+      ),
+    );
     const results: AgentResult[] = [];
     for (const [i, type] of types.entries()) {
       await expect(responses[i]).toBeAgentResult(type);
@@ -80,7 +94,9 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     const thread = await user.createThread();
     const runIds: string[] = [];
     for (const type of SUPERVISOR_DELEGATION) {
-      const response = await api.post('/api/agents/execute', { data: { type, message: uniqueRequest(`Step ${type} of the chain`), thread_id: thread.id } });
+      const response = await api.post('/api/agents/execute', {
+        data: { type, message: uniqueRequest(`Step ${type} of the chain`), thread_id: thread.id },
+      });
       await expect(response).toBeAgentResult(type);
       const result = (await response.json()) as AgentResult;
       expect(result.thread_id, `${type} ran in T`).toBe(thread.id);
@@ -89,7 +105,10 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     const listed = await api.get('/api/agents/runs');
     expect(listed.status()).toBe(200);
     const runs = (await listed.json()).runs as RunRecord[];
-    expect(runs.map((r) => r.run_id), 'runs newest first').toEqual([...runIds].reverse());
+    expect(
+      runs.map((r) => r.run_id),
+      'runs newest first',
+    ).toEqual([...runIds].reverse());
     expect(runs.map((r) => r.thread_id)).toEqual(runIds.map(() => thread.id));
     const started = runs.map((r) => Date.parse(r.started_at));
     expect(started, 'started_at never increases down the list').toEqual([...started].sort((a, b) => b - a));
@@ -129,10 +148,17 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     const anomaly = lastFrame(await (await socket.say(uniqueRequest('Find anomalies in our latency this week'))).finished());
     expect(cost).toMatchObject({ type: 'agent_completed', status: 'completed' });
     expect(anomaly).toMatchObject({ type: 'agent_completed', status: 'completed' });
-    expect(cost.result, 'cost request: result.estimated_monthly_savings is a number').toMatchObject({ estimated_monthly_savings: expect.any(Number) });
-    expect((cost.result as { estimated_monthly_savings: number }).estimated_monthly_savings, 'estimated_monthly_savings > 0').toBeGreaterThan(0);
+    expect(cost.result, 'cost request: result.estimated_monthly_savings is a number').toMatchObject({
+      estimated_monthly_savings: expect.any(Number),
+    });
+    expect(
+      (cost.result as { estimated_monthly_savings: number }).estimated_monthly_savings,
+      'estimated_monthly_savings > 0',
+    ).toBeGreaterThan(0);
     expect(anomaly.result, 'anomaly request: result.anomalies is an array').toMatchObject({ anomalies: expect.any(Array) });
-    expect((anomaly.result as { anomalies: unknown[] }).anomalies.length, 'anomaly request: result.anomalies is non-empty').toBeGreaterThan(0);
+    expect((anomaly.result as { anomalies: unknown[] }).anomalies.length, 'anomaly request: result.anomalies is non-empty').toBeGreaterThan(
+      0,
+    );
   });
 
   test('test_048_workflow_loops', async ({ sockets, user }) => {
@@ -142,8 +168,12 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     for (const agent of SUPERVISOR_DELEGATION) {
       expect(thinking.filter((f) => f.agent_name === agent).length, `the ${agent} agent thinks at least once`).toBeGreaterThan(0);
     }
-    expect(thinking.map((f) => f.step_number), 'step_number runs 1..n across sub-agents').toEqual(thinking.map((_, i) => i + 1));
-    for (const frame of thinking) expect(frame.reasoning, `step ${String(frame.step_number)} reasoning is non-empty`).toEqual(shapes.nonEmpty());
+    expect(
+      thinking.map((f) => f.step_number),
+      'step_number runs 1..n across sub-agents',
+    ).toEqual(thinking.map((_, i) => i + 1));
+    for (const frame of thinking)
+      expect(frame.reasoning, `step ${String(frame.step_number)} reasoning is non-empty`).toEqual(shapes.nonEmpty());
   });
 
   test('test_049_agent_timeout', async ({ sockets, user }) => {
@@ -154,18 +184,26 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     const done = lastFrame(frames);
     expect(done).toMatchObject({ type: 'agent_completed', status: 'completed', execution_time_ms: expect.any(Number) });
     expect(done.execution_time_ms as number).toBeGreaterThanOrEqual(0);
-    expect(done.execution_time_ms as number, `execution_time_ms is within the observed wall time (${Math.round(wallMs)} ms)`).toBeLessThanOrEqual(wallMs);
+    expect(
+      done.execution_time_ms as number,
+      `execution_time_ms is within the observed wall time (${Math.round(wallMs)} ms)`,
+    ).toBeLessThanOrEqual(wallMs);
   });
 
   test('test_050_agent_retry', async ({ api }) => {
-    const failed = await api.post('/api/agents/execute', { data: { type: 'data', message: uniqueRequest('Query usage, forced to fail'), force_failure: true } });
+    const failed = await api.post('/api/agents/execute', {
+      data: { type: 'data', message: uniqueRequest('Query usage, forced to fail'), force_failure: true },
+    });
     await expect(failed).toBeAgentFailure('data');
     const retried = await api.post('/api/agents/execute', { data: { type: 'data', message: uniqueRequest('Query usage again') } });
     await expect(retried).toBeAgentResult('data');
     const listed = await api.get('/api/agents/runs');
     expect(listed.status()).toBe(200);
     const runs = (await listed.json()).runs as RunRecord[];
-    expect(runs.map((r) => [r.agent_type, r.status]), 'the failure is recorded, the retry succeeded (newest first)').toEqual([
+    expect(
+      runs.map((r) => [r.agent_type, r.status]),
+      'the failure is recorded, the retry succeeded (newest first)',
+    ).toEqual([
       ['data', 'completed'],
       ['data', 'failed'],
     ]);
@@ -182,7 +220,10 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     expect(fetched.status(), "the run's thread is readable by U").toBe(200);
     expect(await fetched.json()).toMatchObject(shapes.thread(user.id));
     const listed = (await (await api.get('/api/threads?limit=100')).json()) as Thread[];
-    expect(listed.map((t) => t.id), "the thread is in U's list").toContain(threadIds[0]);
+    expect(
+      listed.map((t) => t.id),
+      "the thread is in U's list",
+    ).toContain(threadIds[0]);
     const { messages } = await user.messages(String(threadIds[0]));
     expect(messages.map((m) => [m.role, m.content])).toEqual([
       ['user', text],
@@ -198,24 +239,28 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
     for (const socket of [...own, other]) await expect(socket).toAnswerPing();
   });
 
-  test('test_053_control_frames_during_run', { annotation: { type: 'was', description: 'priority_scheduling' } }, async ({ sockets, user }) => {
-    const socket = await sockets.open(user);
-    const run = await socket.say(uniqueRequest('Compare latency across our models'));
-    await run.started();
-    const from = socket.frames.length;
-    const stamp = `p3-${randomUUID()}`;
-    await socket.send({ type: 'ping', timestamp: stamp });
-    await socket.send({ type: 'heartbeat' });
-    await socket.send({ type: 'noop_x' });
-    const pong = await socket.waitFor('pong', { from });
-    const ack = await socket.waitFor('heartbeat_ack', { from });
-    const noop = await socket.waitFor('ack', { from });
-    expect(pong.data?.timestamp, 'pong echoes the timestamp').toBe(stamp);
-    expect(ack.data?.status).toBe('healthy');
-    expect(noop).toMatchObject({ received_type: 'noop_x', status: 'acknowledged' });
-    const frames = await run.finished();
-    expect(frames).toFollowGoldenPath();
-  });
+  test(
+    'test_053_control_frames_during_run',
+    { annotation: { type: 'was', description: 'priority_scheduling' } },
+    async ({ sockets, user }) => {
+      const socket = await sockets.open(user);
+      const run = await socket.say(uniqueRequest('Compare latency across our models'));
+      await run.started();
+      const from = socket.frames.length;
+      const stamp = `p3-${randomUUID()}`;
+      await socket.send({ type: 'ping', timestamp: stamp });
+      await socket.send({ type: 'heartbeat' });
+      await socket.send({ type: 'noop_x' });
+      const pong = await socket.waitFor('pong', { from });
+      const ack = await socket.waitFor('heartbeat_ack', { from });
+      const noop = await socket.waitFor('ack', { from });
+      expect(pong.data?.timestamp, 'pong echoes the timestamp').toBe(stamp);
+      expect(ack.data?.status).toBe('healthy');
+      expect(noop).toMatchObject({ received_type: 'noop_x', status: 'acknowledged' });
+      const frames = await run.finished();
+      expect(frames).toFollowGoldenPath();
+    },
+  );
 
   test('test_054_concurrent_thread_runs', { annotation: { type: 'was', description: 'load_balancing' } }, async ({ sockets, user }) => {
     const threads = await Promise.all([1, 2, 3].map(() => user.createThread()));
@@ -227,7 +272,10 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
       expect(frames, `run ${i + 1}`).toFollowGoldenPath();
       expect(new Set(frames.map((f) => f.thread_id)), `run ${i + 1} stays in T${i + 1}`).toEqual(new Set([threads[i].id]));
       const { messages } = await user.messages(threads[i].id);
-      expect(messages.map((m) => [m.role, m.content]), `T${i + 1} holds its own request and answer`).toEqual([
+      expect(
+        messages.map((m) => [m.role, m.content]),
+        `T${i + 1} holds its own request and answer`,
+      ).toEqual([
         ['user', texts[i]],
         ['assistant', lastFrame(frames).final_response],
       ]);
@@ -237,14 +285,24 @@ test.describe('P3 Medium-High', { tag: '@p3' }, () => {
   test('test_055_agent_monitoring', async ({ sockets, user, api }) => {
     const socket = await sockets.open(user);
     const observed: Frame[][] = [];
-    for (const n of [1, 2]) observed.push(await (await socket.startAgent('data', uniqueRequest(`Monitoring run ${n}: query usage`))).finished());
+    for (const n of [1, 2])
+      observed.push(await (await socket.startAgent('data', uniqueRequest(`Monitoring run ${n}: query usage`))).finished());
     const listed = await api.get('/api/agents/runs');
     expect(listed.status()).toBe(200);
     const runs = (await listed.json()).runs as RunRecord[];
-    expect(runs.map((r) => r.run_id), 'runs newest first').toEqual(observed.map((f) => f[0].run_id).reverse());
+    expect(
+      runs.map((r) => r.run_id),
+      'runs newest first',
+    ).toEqual(observed.map((f) => f[0].run_id).reverse());
     for (const record of runs) {
       const frames = observed.find((f) => f[0].run_id === record.run_id)!;
-      expect(record).toMatchObject({ agent_type: 'data', status: 'completed', thread_id: frames[0].thread_id, started_at: expect.stringMatching(ISO_UTC), completed_at: expect.stringMatching(ISO_UTC) });
+      expect(record).toMatchObject({
+        agent_type: 'data',
+        status: 'completed',
+        thread_id: frames[0].thread_id,
+        started_at: expect.stringMatching(ISO_UTC),
+        completed_at: expect.stringMatching(ISO_UTC),
+      });
       expect(Date.parse(record.started_at), 'started_at ≤ completed_at').toBeLessThanOrEqual(Date.parse(String(record.completed_at)));
     }
   });

@@ -59,7 +59,9 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
     }
     const elapsedS = (performance.now() - start) / 1000;
     expect(total, 'requests sent in the window').toBeGreaterThan(0);
-    expect(healthy / total, `healthy share of ${total} /health answers within MIN_SUCCESS_RATIO`).toBeGreaterThanOrEqual(settings.minSuccessRatio);
+    expect(healthy / total, `healthy share of ${total} /health answers within MIN_SUCCESS_RATIO`).toBeGreaterThanOrEqual(
+      settings.minSuccessRatio,
+    );
     expect(healthy / elapsedS, 'healthy answers per second within THROUGHPUT_MIN_RPS').toBeGreaterThanOrEqual(settings.throughputMinRps);
   });
 
@@ -71,25 +73,34 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
     await Promise.all(opened.map((socket) => expect(socket).toAnswerPing()));
   });
 
-  test('test_061_sustained_ping', { annotation: { type: 'was', description: 'memory_usage_real' } }, async ({ sockets, user, settings }) => {
-    const socket = await sockets.open(user);
-    const from = socket.frames.length;
-    const stamps = Array.from({ length: PINGS }, (_, i) => `p4-061-${i}-${randomUUID()}`);
-    const rtts: number[] = [];
-    for (const stamp of stamps) {
-      const { pong, rttMs } = await socket.ping(stamp);
-      expect(pong.data?.timestamp, 'pong echoes its ping timestamp').toBe(stamp);
-      rtts.push(rttMs);
-    }
-    const pongs = socket.frames.slice(from).filter((f) => f.type === 'pong');
-    expect(pongs.map((p) => p.data?.timestamp), `${PINGS} pongs, one per ping, in order`).toEqual(stamps);
-    expect(percentile(rtts, 95), 'ping round trip p95 (ms) within WS_PING_MS').toBeLessThanOrEqual(settings.wsPingMs);
-  });
+  test(
+    'test_061_sustained_ping',
+    { annotation: { type: 'was', description: 'memory_usage_real' } },
+    async ({ sockets, user, settings }) => {
+      const socket = await sockets.open(user);
+      const from = socket.frames.length;
+      const stamps = Array.from({ length: PINGS }, (_, i) => `p4-061-${i}-${randomUUID()}`);
+      const rtts: number[] = [];
+      for (const stamp of stamps) {
+        const { pong, rttMs } = await socket.ping(stamp);
+        expect(pong.data?.timestamp, 'pong echoes its ping timestamp').toBe(stamp);
+        rtts.push(rttMs);
+      }
+      const pongs = socket.frames.slice(from).filter((f) => f.type === 'pong');
+      expect(
+        pongs.map((p) => p.data?.timestamp),
+        `${PINGS} pongs, one per ping, in order`,
+      ).toEqual(stamps);
+      expect(percentile(rtts, 95), 'ping round trip p95 (ms) within WS_PING_MS').toBeLessThanOrEqual(settings.wsPingMs);
+    },
+  );
 
   test('test_062_concurrent_runs', { annotation: { type: 'was', description: 'cpu_usage' } }, async ({ users, sockets }) => {
     const everyone = await Promise.all(Array.from({ length: CONCURRENT_RUNS }, () => users.create()));
     const socketsByUser = await Promise.all(everyone.map((u) => sockets.open(u)));
-    const runs = await Promise.all(socketsByUser.map((socket, i) => socket.say(uniqueRequest(`Summarise weekly agent usage for team ${i}`))));
+    const runs = await Promise.all(
+      socketsByUser.map((socket, i) => socket.say(uniqueRequest(`Summarise weekly agent usage for team ${i}`))),
+    );
     const results = await Promise.all(runs.map((run) => run.finished()));
     results.forEach((frames, i) => {
       expect(frames, `run of user ${i + 1}`).toFollowGoldenPath();
@@ -97,17 +108,23 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
     });
   });
 
-  test('test_063_concurrent_thread_writes', { annotation: { type: 'was', description: 'database_connection_pool_real' } }, async ({ api, user }) => {
-    const responses = await Promise.all(Array.from({ length: PARALLEL_WRITES }, (_, i) => api.post('/api/threads', { data: { title: `parallel ${i}` } })));
-    expect(responses.map((r) => r.status())).toEqual(Array(PARALLEL_WRITES).fill(200));
-    const created = (await Promise.all(responses.map((r) => r.json()))) as Thread[];
-    for (const thread of created) expect(thread).toMatchObject(shapes.thread(user.id));
-    const ids = created.map((t) => t.id);
-    expect(new Set(ids).size, 'distinct thread ids').toBe(PARALLEL_WRITES);
-    const list = await api.get('/api/threads?limit=100');
-    expect(list.status()).toBe(200);
-    expect(((await list.json()) as Thread[]).map((t) => t.id).sort(), 'the list holds every thread written').toEqual([...ids].sort());
-  });
+  test(
+    'test_063_concurrent_thread_writes',
+    { annotation: { type: 'was', description: 'database_connection_pool_real' } },
+    async ({ api, user }) => {
+      const responses = await Promise.all(
+        Array.from({ length: PARALLEL_WRITES }, (_, i) => api.post('/api/threads', { data: { title: `parallel ${i}` } })),
+      );
+      expect(responses.map((r) => r.status())).toEqual(Array(PARALLEL_WRITES).fill(200));
+      const created = (await Promise.all(responses.map((r) => r.json()))) as Thread[];
+      for (const thread of created) expect(thread).toMatchObject(shapes.thread(user.id));
+      const ids = created.map((t) => t.id);
+      expect(new Set(ids).size, 'distinct thread ids').toBe(PARALLEL_WRITES);
+      const list = await api.get('/api/threads?limit=100');
+      expect(list.status()).toBe(200);
+      expect(((await list.json()) as Thread[]).map((t) => t.id).sort(), 'the list holds every thread written').toEqual([...ids].sort());
+    },
+  );
 
   test('test_064_read_after_write', { annotation: { type: 'was', description: 'cache_hit_rate' } }, async ({ api, user }) => {
     const thread = await user.createThread({ title: 'before the write' });
@@ -166,27 +183,35 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
 
   test('test_068_circuit_breaker_real', async ({ api }) => {
     for (let i = 0; i < BREAKER_FAILURES; i++) {
-      const failed = await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest(`Classify failing request ${i}`), force_failure: true } });
+      const failed = await api.post('/api/agents/execute', {
+        data: { type: 'triage', message: uniqueRequest(`Classify failing request ${i}`), force_failure: true },
+      });
       await expect(failed, `forced failure #${i + 1}`).toBeAgentFailure('triage');
     }
-    await expect(await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify a normal request') } })).toBeAgentResult('triage');
+    await expect(
+      await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify a normal request') } }),
+    ).toBeAgentResult('triage');
   });
 
-  test('test_069_connection_slot_release', { annotation: { type: 'was', description: 'retry_backoff' } }, async ({ sockets, user, request }) => {
-    const config = await request.get('/ws/config');
-    expect(config.status()).toBe(200);
-    const { websocket_config: wsConfig } = await config.json();
-    expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
-    const limit = wsConfig.max_connections_per_user as number;
-    const held = await Promise.all(Array.from({ length: limit }, () => sockets.open(user)));
-    const over = await sockets.upgrade({ user });
-    expect(over.status, `connection #${limit + 1} is accepted`).toBe(101);
-    expect(over.frames?.[0], `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
-    expect(over.close?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
-    expect((await held[0].close(1000)).code).toBe(1000);
-    const again = await sockets.open(user);
-    await expect(again, 'the released slot is usable').toAnswerPing();
-  });
+  test(
+    'test_069_connection_slot_release',
+    { annotation: { type: 'was', description: 'retry_backoff' } },
+    async ({ sockets, user, request }) => {
+      const config = await request.get('/ws/config');
+      expect(config.status()).toBe(200);
+      const { websocket_config: wsConfig } = await config.json();
+      expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
+      const limit = wsConfig.max_connections_per_user as number;
+      const held = await Promise.all(Array.from({ length: limit }, () => sockets.open(user)));
+      const over = await sockets.upgrade({ user });
+      expect(over.status, `connection #${limit + 1} is accepted`).toBe(101);
+      expect(over.frames?.[0], `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
+      expect(over.close?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
+      expect((await held[0].close(1000)).code).toBe(1000);
+      const again = await sockets.open(user);
+      await expect(again, 'the released slot is usable').toAnswerPing();
+    },
+  );
 
   test('test_070_connection_pooling_real', async ({ users, request }) => {
     const [u1, u2] = await Promise.all([users.create(), users.create()]);
@@ -199,7 +224,10 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
       ] as const) {
         const response = await request.get('/api/threads', { headers: { Authorization: `Bearer ${who.accessToken}` } });
         expect(response.status(), `round ${round + 1}`).toBe(200);
-        expect(((await response.json()) as Thread[]).map((t) => t.id), `round ${round + 1}: ${who.id} sees only its own thread`).toEqual([own.id]);
+        expect(
+          ((await response.json()) as Thread[]).map((t) => t.id),
+          `round ${round + 1}: ${who.id} sees only its own thread`,
+        ).toEqual([own.id]);
       }
     }
   });

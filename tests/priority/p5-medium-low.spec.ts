@@ -39,7 +39,9 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
   });
 
   test('test_072_thread_storage_real', async ({ user, api }) => {
-    const created = await api.post('/api/threads', { data: { title: 'nested', metadata: { project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } } } } });
+    const created = await api.post('/api/threads', {
+      data: { title: 'nested', metadata: { project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } } } },
+    });
     expect(created.status()).toBe(200);
     const thread = (await created.json()) as Thread;
     expect(thread.metadata).toEqual({ project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } }, user_id: user.id });
@@ -57,7 +59,11 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
   });
 
   test('test_073_user_profile_storage_real', async ({ request, settings, users }) => {
-    const profile = { email: `e2e-p5-${randomUUID().slice(0, 12)}@staging.test`, password: `pw-${randomUUID()}`, name: `Profile ${randomUUID().slice(0, 6)}` };
+    const profile = {
+      email: `e2e-p5-${randomUUID().slice(0, 12)}@staging.test`,
+      password: `pw-${randomUUID()}`,
+      name: `Profile ${randomUUID().slice(0, 6)}`,
+    };
     const registered = await request.post(`${settings.authUrl}/auth/register`, { data: profile });
     expect(registered.status()).toBe(200);
     const reg = (await registered.json()) as TokenPair;
@@ -108,7 +114,10 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     const later = [`follow-up one ${randomUUID()}`, `follow-up two ${randomUUID()}`];
     for (const m of later) await user.postMessage(thread.id, m);
     const exported = await user.messages(thread.id, 'limit=100');
-    expect(exported.messages.map((m) => [m.role, m.content]), 'the thread holds the request, the answer, then the later messages').toEqual([
+    expect(
+      exported.messages.map((m) => [m.role, m.content]),
+      'the thread holds the request, the answer, then the later messages',
+    ).toEqual([
       ['user', text],
       ['assistant', lastFrame(frames).final_response],
       ['user', later[0]],
@@ -130,24 +139,28 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     expect(listed.messages.map((m) => m.id).sort()).toEqual([...ids].sort());
   });
 
-  test('test_078_data_survives_new_session', { annotation: { type: 'was', description: 'backup_creation' } }, async ({ users, request, settings }) => {
-    const user = await users.create({ via: 'register' });
-    const thread = await user.createThread();
-    const message = await user.postMessage(thread.id, `kept across sessions ${randomUUID()}`);
-    const loggedIn = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
-    expect(loggedIn.status()).toBe(200);
-    const pair = (await loggedIn.json()) as TokenPair;
-    users.track(pair);
-    expect(pair.user.id).toBe(user.id);
-    expect(pair.access_token, 'a new session has a new token').not.toBe(user.accessToken);
-    const api = await users.contextFor(pair.access_token);
-    const fetched = await api.get(`/api/threads/${thread.id}`);
-    expect(fetched.status(), 'the thread is visible in the new session').toBe(200);
-    expect((await fetched.json()).id).toBe(thread.id);
-    const listed = await api.get(`/api/threads/${thread.id}/messages`);
-    expect(listed.status()).toBe(200);
-    expect((await listed.json()).messages, 'the message is visible in the new session').toEqual([message]);
-  });
+  test(
+    'test_078_data_survives_new_session',
+    { annotation: { type: 'was', description: 'backup_creation' } },
+    async ({ users, request, settings }) => {
+      const user = await users.create({ via: 'register' });
+      const thread = await user.createThread();
+      const message = await user.postMessage(thread.id, `kept across sessions ${randomUUID()}`);
+      const loggedIn = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
+      expect(loggedIn.status()).toBe(200);
+      const pair = (await loggedIn.json()) as TokenPair;
+      users.track(pair);
+      expect(pair.user.id).toBe(user.id);
+      expect(pair.access_token, 'a new session has a new token').not.toBe(user.accessToken);
+      const api = await users.contextFor(pair.access_token);
+      const fetched = await api.get(`/api/threads/${thread.id}`);
+      expect(fetched.status(), 'the thread is visible in the new session').toBe(200);
+      expect((await fetched.json()).id).toBe(thread.id);
+      const listed = await api.get(`/api/threads/${thread.id}/messages`);
+      expect(listed.status()).toBe(200);
+      expect((await listed.json()).messages, 'the message is visible in the new session').toEqual([message]);
+    },
+  );
 
   test('test_079_archive_isolation', { annotation: { type: 'was', description: 'backup_restoration' } }, async ({ user, api }) => {
     const [t1, t2] = [await user.createThread(), await user.createThread()];
@@ -227,7 +240,9 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     const lists = await Promise.all(owners.map((u) => u.api.get('/api/threads?limit=100')));
     for (const [i, list] of lists.entries()) {
       expect(list.status()).toBe(200);
-      expect(((await list.json()) as Thread[]).map((t) => t.id).sort(), `user ${i + 1} lists exactly its own ${OWN_THREADS}`).toEqual(made[i].map((t) => t.id).sort());
+      expect(((await list.json()) as Thread[]).map((t) => t.id).sort(), `user ${i + 1} lists exactly its own ${OWN_THREADS}`).toEqual(
+        made[i].map((t) => t.id).sort(),
+      );
     }
   });
 
@@ -247,7 +262,9 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     }
     const thread = await user.createThread();
     const total = DEFAULT_MESSAGE_PAGE + 1;
-    const posted = await Promise.all(Array.from({ length: total }, (_, i) => api.post(`/api/threads/${thread.id}/messages`, { data: { message: `paged ${i}` } })));
+    const posted = await Promise.all(
+      Array.from({ length: total }, (_, i) => api.post(`/api/threads/${thread.id}/messages`, { data: { message: `paged ${i}` } })),
+    );
     expect(posted.map((r) => r.status())).toEqual(Array(total).fill(200));
     const all = await user.messages(thread.id, 'limit=100');
     expect(all.messages).toHaveLength(total);
@@ -255,7 +272,10 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     expect(page.status()).toBe(200);
     const body = await page.json();
     expect({ limit: body.limit, offset: body.offset, total: body.total }).toEqual({ limit: DEFAULT_MESSAGE_PAGE, offset: 0, total });
-    expect((body.messages as Message[]).map((m) => m.id), 'the default page is the oldest 50').toEqual(all.messages.slice(0, DEFAULT_MESSAGE_PAGE).map((m) => m.id));
+    expect(
+      (body.messages as Message[]).map((m) => m.id),
+      'the default page is the oldest 50',
+    ).toEqual(all.messages.slice(0, DEFAULT_MESSAGE_PAGE).map((m) => m.id));
   });
 
   test('test_085_sorting', async ({ user, api }) => {
@@ -263,20 +283,31 @@ test.describe('P5 Medium-Low', { tag: '@p5' }, () => {
     await user.createThread({ title: 'C' });
     const list = await api.get('/api/threads?limit=100');
     expect(list.status()).toBe(200);
-    expect(((await list.json()) as Thread[]).map((t) => t.title), 'threads newest first').toEqual(['C', 'B', 'A']);
+    expect(
+      ((await list.json()) as Thread[]).map((t) => t.title),
+      'threads newest first',
+    ).toEqual(['C', 'B', 'A']);
     const runIds: string[] = [];
     for (const n of [1, 2]) {
-      const response = await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest(`Classify sorted request ${n}`), thread_id: a.id } });
+      const response = await api.post('/api/agents/execute', {
+        data: { type: 'triage', message: uniqueRequest(`Classify sorted request ${n}`), thread_id: a.id },
+      });
       await expect(response).toBeAgentResult('triage');
       runIds.push((await response.json()).run_id);
     }
     const runs = await api.get('/api/agents/runs');
     expect(runs.status()).toBe(200);
-    expect(((await runs.json()).runs as { run_id: string }[]).map((r) => r.run_id), 'runs newest first').toEqual([...runIds].reverse());
+    expect(
+      ((await runs.json()).runs as { run_id: string }[]).map((r) => r.run_id),
+      'runs newest first',
+    ).toEqual([...runIds].reverse());
     const contents = [`first ${randomUUID()}`, `second ${randomUUID()}`, `third ${randomUUID()}`];
     for (const m of contents) await user.postMessage(b.id, m);
     const messages = await api.get(`/api/threads/${b.id}/messages`);
     expect(messages.status()).toBe(200);
-    expect(((await messages.json()).messages as Message[]).map((m) => m.content), 'messages oldest first').toEqual(contents);
+    expect(
+      ((await messages.json()).messages as Message[]).map((m) => m.content),
+      'messages oldest first',
+    ).toEqual(contents);
   });
 });

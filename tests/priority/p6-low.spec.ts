@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, uniqueRequest, lastFrame, subprotocolFor, GOLDEN_PATH, ISO_UTC, SEMVER, TOOL_MAP, type Frame } from '../../fixtures';
+import {
+  test,
+  expect,
+  shapes,
+  uniqueRequest,
+  lastFrame,
+  subprotocolFor,
+  GOLDEN_PATH,
+  ISO_UTC,
+  SEMVER,
+  TOOL_MAP,
+  type Frame,
+} from '../../fixtures';
 
 /** Counts fixed by the catalog rows (suites.md P6). */
 const METRIC_SOCKETS = 3;
@@ -27,40 +39,62 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     }
   });
 
-  test('test_087_connection_metrics', { annotation: { type: 'was', description: 'metrics_endpoint_real' } }, async ({ sockets, user, request }) => {
-    const opened = await Promise.all(Array.from({ length: METRIC_SOCKETS }, () => sockets.open(user)));
-    for (const socket of opened) await expect(socket).toAnswerPing();
-    const health = await request.get('/ws/health');
-    expect(health.status()).toBe(200);
-    const body = await health.json();
-    expect(body).toMatchObject(shapes.wsHealth());
-    expect(body.active_connections, `/ws/health counts at least these ${METRIC_SOCKETS}`).toBeGreaterThanOrEqual(METRIC_SOCKETS);
-  });
+  test(
+    'test_087_connection_metrics',
+    { annotation: { type: 'was', description: 'metrics_endpoint_real' } },
+    async ({ sockets, user, request }) => {
+      const opened = await Promise.all(Array.from({ length: METRIC_SOCKETS }, () => sockets.open(user)));
+      for (const socket of opened) await expect(socket).toAnswerPing();
+      const health = await request.get('/ws/health');
+      expect(health.status()).toBe(200);
+      const body = await health.json();
+      expect(body).toMatchObject(shapes.wsHealth());
+      expect(body.active_connections, `/ws/health counts at least these ${METRIC_SOCKETS}`).toBeGreaterThanOrEqual(METRIC_SOCKETS);
+    },
+  );
 
-  test('test_088_request_id_propagation', { annotation: { type: 'was', description: 'logging_pipeline_real' } }, async ({ request, api, user }) => {
-    const thread = await user.createThread();
-    const id = (label: string) => ({ 'x-request-id': `p6-088-${label}-${randomUUID()}` });
-    const calls = [
-      { status: 200, headers: id('200'), send: (h: Record<string, string>) => request.get('/health', { headers: h }) },
-      { status: 401, headers: id('401'), send: (h: Record<string, string>) => request.get('/api/threads', { headers: { ...h, Authorization: 'Bearer not-a-token' } }) },
-      { status: 403, headers: id('403'), send: (h: Record<string, string>) => request.get('/api/threads', { headers: h }) },
-      { status: 404, headers: id('404'), send: (h: Record<string, string>) => request.get(`/api/no-such-route-${randomUUID()}`, { headers: h }) },
-      { status: 422, headers: id('422'), send: (h: Record<string, string>) => api.post(`/api/threads/${thread.id}/messages`, { headers: h, data: { message: '' } }) },
-    ];
-    for (const call of calls) {
-      const response = await call.send(call.headers);
-      expect(response.status(), `call expected to answer ${call.status}`).toBe(call.status);
-      expect(response.headers()['x-request-id'], `${call.status} answer echoes x-request-id`).toBe(call.headers['x-request-id']);
-    }
-    const [first, second] = [await request.get('/health'), await request.get('/health')];
-    const generated = [first.headers()['x-request-id'], second.headers()['x-request-id']];
-    for (const value of generated) expect(value, 'an x-request-id is generated when absent').toMatch(/\S/);
-    expect(generated[0], 'each generated x-request-id is fresh').not.toBe(generated[1]);
-  });
+  test(
+    'test_088_request_id_propagation',
+    { annotation: { type: 'was', description: 'logging_pipeline_real' } },
+    async ({ request, api, user }) => {
+      const thread = await user.createThread();
+      const id = (label: string) => ({ 'x-request-id': `p6-088-${label}-${randomUUID()}` });
+      const calls = [
+        { status: 200, headers: id('200'), send: (h: Record<string, string>) => request.get('/health', { headers: h }) },
+        {
+          status: 401,
+          headers: id('401'),
+          send: (h: Record<string, string>) => request.get('/api/threads', { headers: { ...h, Authorization: 'Bearer not-a-token' } }),
+        },
+        { status: 403, headers: id('403'), send: (h: Record<string, string>) => request.get('/api/threads', { headers: h }) },
+        {
+          status: 404,
+          headers: id('404'),
+          send: (h: Record<string, string>) => request.get(`/api/no-such-route-${randomUUID()}`, { headers: h }),
+        },
+        {
+          status: 422,
+          headers: id('422'),
+          send: (h: Record<string, string>) => api.post(`/api/threads/${thread.id}/messages`, { headers: h, data: { message: '' } }),
+        },
+      ];
+      for (const call of calls) {
+        const response = await call.send(call.headers);
+        expect(response.status(), `call expected to answer ${call.status}`).toBe(call.status);
+        expect(response.headers()['x-request-id'], `${call.status} answer echoes x-request-id`).toBe(call.headers['x-request-id']);
+      }
+      const [first, second] = [await request.get('/health'), await request.get('/health')];
+      const generated = [first.headers()['x-request-id'], second.headers()['x-request-id']];
+      for (const value of generated) expect(value, 'an x-request-id is generated when absent').toMatch(/\S/);
+      expect(generated[0], 'each generated x-request-id is fresh').not.toBe(generated[1]);
+    },
+  );
 
   test('test_089_run_correlation', { annotation: { type: 'was', description: 'distributed_tracing' } }, async ({ api, user }) => {
     const thread = await user.createThread();
-    const executed = await api.post('/api/agents/execute', { data: { type: 'data', message: uniqueRequest('Trace request volume per region'), thread_id: thread.id } });
+    const executed = await api.post('/api/agents/execute', {
+      data: { type: 'data', message: uniqueRequest('Trace request volume per region'), thread_id: thread.id },
+    });
     await expect(executed).toBeAgentResult('data');
     const result = await executed.json();
     expect(result.thread_id).toBe(thread.id);
@@ -76,58 +110,87 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     const socket = await sockets.open(user);
     expect(await socket.sendExpectingError('{not json'), 'non-JSON frame').toBeErrorFrame('JSON_PARSE_ERROR');
     expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty message').toBeErrorFrame('INVALID_MESSAGE');
-    expect(await socket.sendExpectingError({ type: 'start_agent', agent_type: 'no_such_agent', user_request: uniqueRequest('Run a missing agent') }), 'unknown agent').toBeErrorFrame('UNKNOWN_AGENT');
-    expect(await socket.sendExpectingError({ type: 'stop_agent', run_id: `run_${randomUUID()}` }), 'stop of an unknown run').toBeErrorFrame('RUN_NOT_FOUND');
+    expect(
+      await socket.sendExpectingError({
+        type: 'start_agent',
+        agent_type: 'no_such_agent',
+        user_request: uniqueRequest('Run a missing agent'),
+      }),
+      'unknown agent',
+    ).toBeErrorFrame('UNKNOWN_AGENT');
+    expect(await socket.sendExpectingError({ type: 'stop_agent', run_id: `run_${randomUUID()}` }), 'stop of an unknown run').toBeErrorFrame(
+      'RUN_NOT_FOUND',
+    );
     expect(await socket.threadHistory(randomUUID()), 'history of an unknown thread').toBeErrorFrame('THREAD_NOT_FOUND');
     await expect(socket, 'the socket survives every error').toAnswerPing();
   });
 
-  test('test_091_execution_time_reporting', { annotation: { type: 'was', description: 'performance_monitoring' } }, async ({ api, sockets, user }) => {
-    const restStart = performance.now();
-    const executed = await api.post('/api/agents/execute', { data: { type: 'triage', message: uniqueRequest('Classify a timing question') } });
-    const restWallS = (performance.now() - restStart) / 1000;
-    await expect(executed).toBeAgentResult('triage');
-    const { execution_time: executionTime } = await executed.json();
-    expect(executionTime, 'execution_time (s) ≥ 0').toBeGreaterThanOrEqual(0);
-    expect(executionTime, 'execution_time (s) ≤ the request wall time (s)').toBeLessThanOrEqual(restWallS);
+  test(
+    'test_091_execution_time_reporting',
+    { annotation: { type: 'was', description: 'performance_monitoring' } },
+    async ({ api, sockets, user }) => {
+      const restStart = performance.now();
+      const executed = await api.post('/api/agents/execute', {
+        data: { type: 'triage', message: uniqueRequest('Classify a timing question') },
+      });
+      const restWallS = (performance.now() - restStart) / 1000;
+      await expect(executed).toBeAgentResult('triage');
+      const { execution_time: executionTime } = await executed.json();
+      expect(executionTime, 'execution_time (s) ≥ 0').toBeGreaterThanOrEqual(0);
+      expect(executionTime, 'execution_time (s) ≤ the request wall time (s)').toBeLessThanOrEqual(restWallS);
 
-    const socket = await sockets.open(user);
-    const runStart = performance.now();
-    const frames = await (await socket.startAgent('data', uniqueRequest('Time the metrics aggregation'))).finished();
-    const runWallMs = performance.now() - runStart;
-    const completed = lastFrame(frames);
-    expect(completed).toMatchObject({ type: 'agent_completed', status: 'completed' });
-    const tools = frames.filter((f) => f.type === 'tool_completed');
-    expect(tools.map((f) => String(f.tool_name)).sort(), 'the data tools completed').toEqual([...TOOL_MAP.data].sort());
-    for (const tool of tools) {
-      expect(tool.duration, `${String(tool.tool_name)} duration (s) ≥ 0`).toBeGreaterThanOrEqual(0);
-      expect(tool.duration, `${String(tool.tool_name)} duration (s) ≤ the run wall time (s)`).toBeLessThanOrEqual(runWallMs / 1000);
-    }
-    expect(completed.execution_time_ms, 'execution_time_ms ≥ 0').toBeGreaterThanOrEqual(0);
-    expect(completed.execution_time_ms, 'execution_time_ms ≤ the run wall time (ms)').toBeLessThanOrEqual(runWallMs);
-  });
+      const socket = await sockets.open(user);
+      const runStart = performance.now();
+      const frames = await (await socket.startAgent('data', uniqueRequest('Time the metrics aggregation'))).finished();
+      const runWallMs = performance.now() - runStart;
+      const completed = lastFrame(frames);
+      expect(completed).toMatchObject({ type: 'agent_completed', status: 'completed' });
+      const tools = frames.filter((f) => f.type === 'tool_completed');
+      expect(tools.map((f) => String(f.tool_name)).sort(), 'the data tools completed').toEqual([...TOOL_MAP.data].sort());
+      for (const tool of tools) {
+        expect(tool.duration, `${String(tool.tool_name)} duration (s) ≥ 0`).toBeGreaterThanOrEqual(0);
+        expect(tool.duration, `${String(tool.tool_name)} duration (s) ≤ the run wall time (s)`).toBeLessThanOrEqual(runWallMs / 1000);
+      }
+      expect(completed.execution_time_ms, 'execution_time_ms ≥ 0').toBeGreaterThanOrEqual(0);
+      expect(completed.execution_time_ms, 'execution_time_ms ≤ the run wall time (ms)').toBeLessThanOrEqual(runWallMs);
+    },
+  );
 
-  test('test_092_idle_heartbeat', { annotation: { type: 'was', description: 'alerting' } }, async ({ sockets, user, request, settings }) => {
-    const config = await request.get('/ws/config');
-    expect(config.status()).toBe(200);
-    const interval = (await config.json()).websocket_config?.heartbeat_interval as number;
-    expect(interval, 'heartbeat_interval (s) > 0').toBeGreaterThan(0);
-    test.skip(interval > settings.heartbeatTestMaxS, `heartbeat_interval ${interval} s exceeds HEARTBEAT_TEST_MAX_S ${settings.heartbeatTestMaxS} s`);
-    const socket = await sockets.open(user);
-    // Idle: nothing is sent on the socket while waiting.
-    const heartbeat = await socket.waitFor('heartbeat', { timeout: interval * 1000 + settings.quietMs, what: `heartbeat within heartbeat_interval (${interval} s) + QUIET_MS` });
-    expect(heartbeat.timestamp).toMatch(ISO_UTC);
-    expect(heartbeat.data?.connection_id, 'heartbeat names this connection').toBe(socket.connectionId);
-  });
+  test(
+    'test_092_idle_heartbeat',
+    { annotation: { type: 'was', description: 'alerting' } },
+    async ({ sockets, user, request, settings }) => {
+      const config = await request.get('/ws/config');
+      expect(config.status()).toBe(200);
+      const interval = (await config.json()).websocket_config?.heartbeat_interval as number;
+      expect(interval, 'heartbeat_interval (s) > 0').toBeGreaterThan(0);
+      test.skip(
+        interval > settings.heartbeatTestMaxS,
+        `heartbeat_interval ${interval} s exceeds HEARTBEAT_TEST_MAX_S ${settings.heartbeatTestMaxS} s`,
+      );
+      const socket = await sockets.open(user);
+      // Idle: nothing is sent on the socket while waiting.
+      const heartbeat = await socket.waitFor('heartbeat', {
+        timeout: interval * 1000 + settings.quietMs,
+        what: `heartbeat within heartbeat_interval (${interval} s) + QUIET_MS`,
+      });
+      expect(heartbeat.timestamp).toMatch(ISO_UTC);
+      expect(heartbeat.data?.connection_id, 'heartbeat names this connection').toBe(socket.connectionId);
+    },
+  );
 
-  test('test_093_config_consistency', { annotation: { type: 'was', description: 'dashboard_data' } }, async ({ sockets, user, request }) => {
-    const config = await request.get('/ws/config');
-    expect(config.status()).toBe(200);
-    const { websocket_config: wsConfig } = await config.json();
-    expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
-    const socket = await sockets.open(user);
-    expect(socket.welcome.data?.heartbeat_interval, 'welcome heartbeat_interval = /ws/config').toBe(wsConfig.heartbeat_interval);
-  });
+  test(
+    'test_093_config_consistency',
+    { annotation: { type: 'was', description: 'dashboard_data' } },
+    async ({ sockets, user, request }) => {
+      const config = await request.get('/ws/config');
+      expect(config.status()).toBe(200);
+      const { websocket_config: wsConfig } = await config.json();
+      expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
+      const socket = await sockets.open(user);
+      expect(socket.welcome.data?.heartbeat_interval, 'welcome heartbeat_interval = /ws/config').toBe(wsConfig.heartbeat_interval);
+    },
+  );
 
   test('test_094_service_discovery', { annotation: { type: 'was', description: 'api_documentation' } }, async ({ request }) => {
     const response = await request.get('/api/discovery/services');
@@ -176,16 +239,22 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     for (const socket of [withJwtAuth, encoded, raw, none]) await expect(socket).toAnswerPing();
   });
 
-  test('test_098_event_timestamps', { annotation: { type: 'was', description: 'analytics_events' } }, async ({ sockets, user, settings }) => {
-    const socket = await sockets.open(user);
-    const from = Date.now();
-    const frames = await (await socket.say(uniqueRequest('Chart daily token spend'))).finished();
-    const to = Date.now();
-    expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
-    frames.forEach((frame: Frame, i) => expectWithinWindow(frame.timestamp, from, to, settings.clockSkewS, `frame ${i} (${frame.type}) timestamp`));
-    const times = frames.map((f) => Date.parse(String(f.timestamp)));
-    expect(times, 'timestamps never decrease within the run').toEqual([...times].sort((x, y) => x - y));
-  });
+  test(
+    'test_098_event_timestamps',
+    { annotation: { type: 'was', description: 'analytics_events' } },
+    async ({ sockets, user, settings }) => {
+      const socket = await sockets.open(user);
+      const from = Date.now();
+      const frames = await (await socket.say(uniqueRequest('Chart daily token spend'))).finished();
+      const to = Date.now();
+      expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
+      frames.forEach((frame: Frame, i) =>
+        expectWithinWindow(frame.timestamp, from, to, settings.clockSkewS, `frame ${i} (${frame.type}) timestamp`),
+      );
+      const times = frames.map((f) => Date.parse(String(f.timestamp)));
+      expect(times, 'timestamps never decrease within the run').toEqual([...times].sort((x, y) => x - y));
+    },
+  );
 
   test('test_099_unknown_type_ack', { annotation: { type: 'was', description: 'compliance_reporting' } }, async ({ sockets, user }) => {
     const socket = await sockets.open(user);

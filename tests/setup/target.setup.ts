@@ -19,8 +19,13 @@ setup('target is reachable, healthy and not production', async ({ request, setti
 
   const health = await answer(`${settings.baseUrl}/health`);
   const body = (await health.json().catch(() => undefined)) as { status?: string; environment?: string } | undefined;
-  expect(health.status(), `${settings.baseUrl}/health answered HTTP ${health.status()} ${JSON.stringify(body ?? {}).slice(0, 200)}`).toBe(200);
-  expect(body?.environment, `${settings.baseUrl}/health reports environment "${body?.environment}": the harness never runs against production`).not.toMatch(/^prod(uction)?$/i);
+  expect(health.status(), `${settings.baseUrl}/health answered HTTP ${health.status()} ${JSON.stringify(body ?? {}).slice(0, 200)}`).toBe(
+    200,
+  );
+  expect(
+    body?.environment,
+    `${settings.baseUrl}/health reports environment "${body?.environment}": the harness never runs against production`,
+  ).not.toMatch(/^prod(uction)?$/i);
   expect(body?.status, `${settings.baseUrl}/health status`).toBe('healthy');
   expect(body?.environment, `${settings.baseUrl}/health environment must equal STAGING_ENVIRONMENT`).toBe(settings.environment);
 
@@ -32,7 +37,10 @@ setup('harness JWT secret matches the target', async ({ request, settings }) => 
   setup.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
   const probe = { id: 'e2e-setup-probe', email: 'e2e-setup-probe@staging.test', permissions: ['read'] };
   const token = await signToken(contractClaims(probe, 'access', settings.environment), settings.jwtSecret!);
-  const verdict = (await (await request.post(`${settings.authUrl}/auth/validate`, { data: { token } })).json()) as { valid: boolean; error?: string };
+  const verdict = (await (await request.post(`${settings.authUrl}/auth/validate`, { data: { token } })).json()) as {
+    valid: boolean;
+    error?: string;
+  };
   expect(
     verdict,
     `JWT secret mismatch: ${settings.authUrl}/auth/validate rejects a token signed with JWT_SECRET_KEY (${verdict.error ?? 'invalid'}). ` +
