@@ -1,4 +1,6 @@
-import { test, expect, lastFrame, uniqueRequest } from '../fixtures';
+import { test, expect } from '../fixtures';
+import { lastFrame } from '../fixtures/client/frames';
+import { uniqueRequest } from '../fixtures/client/unique';
 
 /**
  * The harness's per-run cost without Playwright's per-test cost: one test that makes BENCH_RUNS runs, each with a

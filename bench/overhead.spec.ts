@@ -1,4 +1,6 @@
-import { test, expect, lastFrame, uniqueRequest } from '../fixtures';
+import { test, expect } from '../fixtures';
+import { lastFrame } from '../fixtures/client/frames';
+import { uniqueRequest } from '../fixtures/client/unique';
 
 /**
  * BENCH_RUNS tests, each what an agent test of the suites does at its simplest: a fresh user, `sockets.open`, one

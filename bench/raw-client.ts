@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { contractClaims, signToken } from '../fixtures/tokens';
+import { contractClaims, signToken } from '../fixtures/client/tokens';
 
 type Frame = Record<string, unknown>;
 

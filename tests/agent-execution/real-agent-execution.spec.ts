@@ -1,9 +1,9 @@
+import { test, expect, type AgentSocket, type AgentType, type Frame } from '../../fixtures';
+import { SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { timed } from '../../fixtures/client/time';
+import { uniqueRequest } from '../../fixtures/client/unique';
 import {
-  test,
-  expect,
-  uniqueRequest,
-  lastFrame,
-  timed,
   scoreRun,
   meanScore,
   slaViolation,
@@ -12,13 +12,8 @@ import {
   SCENARIOS,
   BUSINESS_SCENARIOS,
   ALL_SCENARIOS,
-  SUPERVISOR_DELEGATION,
-  TOOL_MAP,
-  type AgentSocket,
-  type AgentType,
-  type Frame,
   type Scenario,
-} from '../../fixtures';
+} from './scenarios';
 
 /** Starts `scenario` on `agent` and waits for the whole run (FIRST_EVENT_MS, then RUN_COMPLETE_MS). */
 async function runScenario(socket: AgentSocket, agent: AgentType, scenario: Scenario) {

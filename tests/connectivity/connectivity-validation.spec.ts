@@ -1,4 +1,8 @@
-import { test, expect, shapes, timed, uniqueRequest, lastFrame, type TestUser } from '../../fixtures';
+import { test, expect, type TestUser } from '../../fixtures';
+import { lastFrame } from '../../fixtures/client/frames';
+import { timed } from '../../fixtures/client/time';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 /** The fixtures a test body receives; the checks below take the ones they need. */
 type Fixtures = Parameters<Parameters<typeof test>[2]>[0];

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, uniqueRequest, lastFrame, AGENT_TYPES, GOLDEN_PATH, ISO_UTC, type Frame } from '../../fixtures';
+import { test, expect, type Frame } from '../../fixtures';
+import { AGENT_TYPES, GOLDEN_PATH, ISO_UTC } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 /** Catalog row 1.5: users acting at once. */
 const CONCURRENT_SOCKET_USERS = 7;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, uniqueRequest, lastFrame, type Message, type Thread } from '../../fixtures';
+import { test, expect, type Message, type Thread } from '../../fixtures';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Message Flow', () => {
   test('2.1 test_message_endpoints', async ({ users, user, api }) => {

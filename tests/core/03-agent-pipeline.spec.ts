@@ -1,4 +1,8 @@
-import { test, expect, shapes, uniqueRequest, lastFrame, AGENT_TYPES, TOOL_MAP, type AgentResult, type Frame } from '../../fixtures';
+import { test, expect, type AgentResult, type Frame } from '../../fixtures';
+import { AGENT_TYPES, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Agent Pipeline', () => {
   test('3.1 test_real_agent_discovery', async ({ api, request }) => {

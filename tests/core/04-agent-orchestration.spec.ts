@@ -1,4 +1,8 @@
-import { test, expect, shapes, uniqueRequest, lastFrame, countOf, SUPERVISOR_DELEGATION, TOOL_MAP, type AgentType } from '../../fixtures';
+import { test, expect, type AgentType } from '../../fixtures';
+import { SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame, countOf } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Agent Orchestration', () => {
   test('4.1 test_basic_functionality', async ({ request, api, settings }) => {

@@ -1,16 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  test,
-  expect,
-  uniqueRequest,
-  lastFrame,
-  frameShape,
-  brokenCharacters,
-  disconnectMidRun,
-  ISO_UTC,
-  TOOL_MAP,
-  type Frame,
-} from '../../fixtures';
+import { test, expect, type Frame } from '../../fixtures';
+import { ISO_UTC, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame, frameShape, brokenCharacters } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { disconnectMidRun } from './recovery';
 
 const chunksOf = (frames: Frame[]) => frames.filter((f) => f.type === 'stream_chunk');
 

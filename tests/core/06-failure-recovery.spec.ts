@@ -1,4 +1,8 @@
-import { test, expect, uniqueRequest, lastFrame, disconnectMidRun, shapes } from '../../fixtures';
+import { test, expect } from '../../fixtures';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
+import { disconnectMidRun } from './recovery';
 
 test.describe('Failure Recovery', () => {
   test('6.1 test_basic_functionality', async ({ api }) => {

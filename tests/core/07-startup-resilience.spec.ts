@@ -1,4 +1,9 @@
-import { test, expect, shapes, timed, uniqueRequest, lastFrame, AGENT_TYPES } from '../../fixtures';
+import { test, expect } from '../../fixtures';
+import { AGENT_TYPES } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { timed } from '../../fixtures/client/time';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Startup Resilience', () => {
   test('7.1 test_basic_functionality', async ({ request, settings }) => {

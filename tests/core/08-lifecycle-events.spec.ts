@@ -1,4 +1,8 @@
-import { test, expect, shapes, uniqueRequest, lastFrame, GOLDEN_PATH, TOOL_MAP, type Frame, type Message } from '../../fixtures';
+import { test, expect, type Frame, type Message } from '../../fixtures';
+import { GOLDEN_PATH, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Lifecycle Events', () => {
   test('8.1 test_basic_functionality', async ({ sockets, user }) => {

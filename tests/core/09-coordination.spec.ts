@@ -1,15 +1,8 @@
-import {
-  test,
-  expect,
-  pairTools,
-  shapes,
-  uniqueRequest,
-  lastFrame,
-  SUPERVISOR_DELEGATION,
-  TOOL_MAP,
-  type Message,
-  type Thread,
-} from '../../fixtures';
+import { test, expect, type Message, type Thread } from '../../fixtures';
+import { SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
+import { pairTools, lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Coordination', () => {
   test('9.1 test_basic_functionality', async ({ sockets, user }) => {

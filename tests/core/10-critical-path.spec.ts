@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, percentile, timed, uniqueRequest, lastFrame, type Message } from '../../fixtures';
+import { test, expect, type Message } from '../../fixtures';
+import { lastFrame } from '../../fixtures/client/frames';
+import { percentile, timed } from '../../fixtures/client/time';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('Critical Path', () => {
   test('10.1 test_basic_functionality', async ({ request, settings }) => {

@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import {
-  test,
-  expect,
-  shapes,
-  percentile,
-  uniqueRequest,
-  lastFrame,
-  contractClaims,
-  randomSecret,
-  signToken,
-  subprotocolFor,
-  AGENT_TYPES,
-  ISO_UTC,
-  TOOL_MAP,
-  GOLDEN_PATH,
-  type Frame,
-  type Message,
-  type Thread,
-  type TokenPair,
-} from '../../fixtures';
+import { test, expect, type Frame, type Message, type Thread, type TokenPair } from '../../fixtures';
+import { AGENT_TYPES, ISO_UTC, TOOL_MAP, GOLDEN_PATH } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { percentile } from '../../fixtures/client/time';
+import { contractClaims, randomSecret, signToken, subprotocolFor } from '../../fixtures/client/tokens';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 test.describe('P1 Critical', { tag: '@p1' }, () => {
   test('test_001_websocket_connection_real', async ({ sockets, user }) => {

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  test,
-  expect,
-  shapes,
-  contractClaims,
-  decodeToken,
-  randomSecret,
-  signToken,
-  withClaims,
-  ISO_UTC,
-  type TokenPair,
-} from '../../fixtures';
+import { test, expect, type TokenPair } from '../../fixtures';
+import { ISO_UTC } from '../../fixtures/client/contract';
+import { contractClaims, decodeToken, randomSecret, signToken, withClaims } from '../../fixtures/client/tokens';
+import { shapes } from '../../fixtures/shapes';
 
 /** Protected backend routes (contract §3) and how each is called. */
 const PROTECTED: { method: 'GET' | 'POST'; path: string; data?: Record<string, unknown> }[] = [

@@ -1,21 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  test,
-  expect,
-  shapes,
-  uniqueRequest,
-  lastFrame,
-  agentSpans,
-  delegationOrder,
-  EVENT_FIELDS,
-  ISO_UTC,
-  SUPERVISOR_DELEGATION,
-  TOOL_MAP,
-  type AgentResult,
-  type AgentType,
-  type Frame,
-  type Thread,
-} from '../../fixtures';
+import { test, expect, type AgentResult, type AgentType, type Frame, type Thread } from '../../fixtures';
+import { EVENT_FIELDS, ISO_UTC, SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame, agentSpans, delegationOrder } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 /** Run events of contract §4 (everything a run sends). */
 const RUN_EVENT_TYPES = new Set(Object.keys(EVENT_FIELDS));

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, percentile, timed, uniqueRequest, type Thread } from '../../fixtures';
+import { test, expect, type Thread } from '../../fixtures';
+import { percentile, timed } from '../../fixtures/client/time';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 /** Counts fixed by the catalog rows (suites.md P4); thresholds come from settings. */
 const SAMPLES = 5;
@@ -196,7 +199,7 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
   test(
     'test_069_connection_slot_release',
     { annotation: { type: 'was', description: 'retry_backoff' } },
-    async ({ sockets, user, request }) => {
+    async ({ sockets, user, request, settings }) => {
       const config = await request.get('/ws/config');
       expect(config.status()).toBe(200);
       const { websocket_config: wsConfig } = await config.json();
@@ -205,8 +208,9 @@ test.describe('P4 Medium', { tag: '@p4' }, () => {
       const held = await Promise.all(Array.from({ length: limit }, () => sockets.open(user)));
       const over = await sockets.upgrade({ user });
       expect(over.status, `connection #${limit + 1} is accepted`).toBe(101);
-      expect(over.frames?.[0], `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
-      expect(over.close?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
+      const error = await over.socket!.waitFor('error_message', { timeout: settings.wsHandshakeMs });
+      expect(error, `connection #${limit + 1} is told CONNECTION_LIMIT`).toBeErrorFrame('CONNECTION_LIMIT');
+      expect((await over.socket!.closedWithin(settings.wsHandshakeMs))?.code, `connection #${limit + 1} is closed 1008`).toBe(1008);
       expect((await held[0].close(1000)).code).toBe(1000);
       const again = await sockets.open(user);
       await expect(again, 'the released slot is usable').toAnswerPing();

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, shapes, uniqueRequest, lastFrame, ISO_UTC, type Message, type Thread, type TokenPair } from '../../fixtures';
+import { test, expect, type Message, type Thread, type TokenPair } from '../../fixtures';
+import { ISO_UTC } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes } from '../../fixtures/shapes';
 
 /** Counts fixed by the catalog rows (suites.md P5). */
 const BULK_MESSAGES = 20;

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  test,
-  expect,
-  shapes,
-  uniqueRequest,
-  lastFrame,
-  subprotocolFor,
-  GOLDEN_PATH,
-  ISO_UTC,
-  SEMVER,
-  TOOL_MAP,
-  type Frame,
-} from '../../fixtures';
+import { test, expect, type Frame } from '../../fixtures';
+import { GOLDEN_PATH, ISO_UTC, TOOL_MAP } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { subprotocolFor } from '../../fixtures/client/tokens';
+import { uniqueRequest } from '../../fixtures/client/unique';
+import { shapes, SEMVER } from '../../fixtures/shapes';
 
 /** Counts fixed by the catalog rows (suites.md P6). */
 const METRIC_SOCKETS = 3;

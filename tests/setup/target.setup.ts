@@ -1,5 +1,5 @@
 import { test as setup, expect } from '../../fixtures';
-import { contractClaims, signToken } from '../../fixtures/tokens';
+import { contractClaims, signToken } from '../../fixtures/client/tokens';
 
 /**
  * Runs before every project: the target must be reachable, healthy, not production, and (when the harness holds
