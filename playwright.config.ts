@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { defineConfig, type ReporterDescription } from '@playwright/test';
 import dotenv from 'dotenv';
-import { CATEGORIES } from './tests/categories';
+import { CATEGORIES } from './tests/catalog';
 import { ConfigError, EMBEDDED_URL_VAR, loadSettings, type Settings } from './fixtures/settings';
 
 dotenv.config({ path: path.join(__dirname, '.env'), quiet: true });

@@ -3,7 +3,7 @@
  * passed, at risk when one of them has failures, and not verified otherwise (not in the run, incomplete). Weights
  * that are amounts (`$120K MRR`) are summed per currency and unit.
  */
-import { CATEGORIES, type Category } from '../tests/categories';
+import { CATEGORIES, type Category } from '../tests/catalog';
 import { categoryLabels } from './categories';
 import { plural } from './format';
 import type { RunData } from './types';

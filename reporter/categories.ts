@@ -3,7 +3,7 @@
  * by category in the registry's order (unknown titles after, by name), with counts and a one-line status each, and
  * rolls them up per project for the status report.
  */
-import { CATEGORIES, type Category } from '../tests/categories';
+import { CATEGORIES, type Category } from '../tests/catalog';
 import { computeCounts } from './counts';
 import { compressKeys, percent } from './format';
 import type { Counts, RunData, TestRecord } from './types';

@@ -3,7 +3,7 @@
  * injectable clock. `loadSettings()` is deliberately not used: it throws without a target, and a report must still be
  * written when the configuration is broken.
  */
-import { CATEGORIES } from '../tests/categories';
+import { CATEGORIES } from '../tests/catalog';
 import { EMBEDDED_URL_VAR, SETTING_SPECS, type SettingName } from '../fixtures/settings';
 import { environmentSecrets, redact } from '../fixtures/redact';
 import type { TargetInfo } from './types';

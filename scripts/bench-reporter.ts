@@ -6,7 +6,7 @@
  *   npm run bench:reporter [-- --tests 10000 --repeat 5]
  */
 import { performance } from 'node:perf_hooks';
-import { CATEGORIES } from '../tests/categories';
+import { CATEGORIES } from '../tests/catalog';
 import { compileRules, loadRules } from '../reporter/diagnosis';
 import { buildViewModel } from '../reporter/model';
 import { renderMarkdown, TEMPLATE_NAMES } from '../reporter/render';

@@ -30,7 +30,7 @@ import { compileRules, loadRules } from '../reporter/diagnosis';
 import { buildViewModel } from '../reporter/model';
 import { renderMarkdown, TEMPLATE_NAMES } from '../reporter/render';
 import type { IterationFile } from '../reporter/write';
-import { CATEGORIES } from '../tests/categories';
+import { CATEGORIES } from '../tests/catalog';
 import { syntheticHistory, syntheticRun } from './bench-reporter';
 
 const REPO = path.resolve(__dirname, '..');

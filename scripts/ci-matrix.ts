@@ -8,7 +8,7 @@
  * an unknown project or a bad shard count exits 1 with one line naming it.
  */
 import { appendFileSync } from 'node:fs';
-import { CATEGORIES } from '../tests/categories';
+import { CATEGORIES } from '../tests/catalog';
 
 export const PROJECTS: readonly string[] = [...new Set(CATEGORIES.map((c) => c.project))];
 export const DEFAULT_SHARDS = 2;

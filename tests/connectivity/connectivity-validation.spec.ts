@@ -1,4 +1,5 @@
 import { test, expect, type TestUser } from '../../fixtures';
+import { catalog, category } from '../catalog';
 import { lastFrame } from '../../fixtures/client/frames';
 import { timed } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
@@ -99,28 +100,52 @@ function renderReport(settings: Settings, results: Map<string, CheckResult>): st
   ].join('\n');
 }
 
-test.describe('Connectivity Validation', () => {
-  test('test_001_http_connectivity', async ({ request, settings }) => {
-    await assertHttpConnectivity(request, settings);
-  });
+const { title, details } = category('connectivity');
 
-  test('test_002_websocket_connectivity', async ({ sockets, user, settings }) => {
-    await assertWebSocketConnectivity(sockets, user, settings);
-  });
+test.describe(title, details, () => {
+  test(
+    'test_001_http_connectivity',
+    catalog({ checks: '/health; /auth/health → 200 with their bodies, each ≤ HTTP_CONNECT_MS', catches: 'unreachable' }),
+    async ({ request, settings }) => {
+      await assertHttpConnectivity(request, settings);
+    },
+  );
 
-  test('test_003_agent_request_pipeline', async ({ sockets, user }) => {
-    await assertAgentRequestPipeline(sockets, user);
-  });
+  test(
+    'test_002_websocket_connectivity',
+    catalog({
+      checks: 'ws(U); ping; {"type":"connectivity_test"} → opens; echoing pong ≤ WS_PING_MS; ack received_type connectivity_test',
+      catches: 'socket path',
+    }),
+    async ({ sockets, user, settings }) => {
+      await assertWebSocketConnectivity(sockets, user, settings);
+    },
+  );
 
-  test('test_004_generate_connectivity_report', async ({ request, sockets, user, settings }, testInfo) => {
-    const results = new Map<string, CheckResult>();
-    try {
-      results.set(CHECKS[0], await test.step(CHECKS[0], () => assertHttpConnectivity(request, settings)));
-      results.set(CHECKS[1], await test.step(CHECKS[1], () => assertWebSocketConnectivity(sockets, user, settings)));
-      results.set(CHECKS[2], await test.step(CHECKS[2], () => assertAgentRequestPipeline(sockets, user)));
-    } finally {
-      // Attached whatever happened, and never asserted on: the checks above carry the verdict.
-      await testInfo.attach('connectivity-report.md', { body: renderReport(settings, results), contentType: 'text/markdown' });
-    }
-  });
+  test(
+    'test_003_agent_request_pipeline',
+    catalog({ checks: 'upgrade, no token; run(triage) → 403 (no frame-level error); completes', catches: 'agent path' }),
+    async ({ sockets, user }) => {
+      await assertAgentRequestPipeline(sockets, user);
+    },
+  );
+
+  test(
+    'test_004_generate_connectivity_report',
+    catalog({
+      checks: 'repeats the 001–003 checks itself → each passes; Markdown report (version, timings) attached, never asserted',
+      catches: '—',
+    }),
+    async ({ request, sockets, user, settings }, testInfo) => {
+      const results = new Map<string, CheckResult>();
+      try {
+        results.set(CHECKS[0], await test.step(CHECKS[0], () => assertHttpConnectivity(request, settings)));
+        results.set(CHECKS[1], await test.step(CHECKS[1], () => assertWebSocketConnectivity(sockets, user, settings)));
+        results.set(CHECKS[2], await test.step(CHECKS[2], () => assertAgentRequestPipeline(sockets, user)));
+      } finally {
+        // Attached whatever happened, and never asserted on: the checks above carry the verdict.
+        await testInfo.attach('connectivity-report.md', { body: renderReport(settings, results), contentType: 'text/markdown' });
+      }
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { test, expect, type Frame } from '../../fixtures';
+import { catalog, category } from '../catalog';
 import { GOLDEN_PATH, ISO_UTC, TOOL_MAP } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
 import { subprotocolFor } from '../../fixtures/client/tokens';
@@ -18,23 +19,33 @@ function expectWithinWindow(value: unknown, from: number, to: number, skewS: num
   expect(at, `${what} not after the test window (+ CLOCK_SKEW_S)`).toBeLessThanOrEqual(to + skewS * 1000);
 }
 
-test.describe('P6 Low', { tag: '@p6' }, () => {
-  test('test_086_health_endpoint', async ({ request, settings }) => {
-    for (const path of ['/health', '/api/health']) {
-      const from = Date.now();
-      const response = await request.get(path);
-      const to = Date.now();
-      expect(response.status(), path).toBe(200);
-      const body = await response.json();
-      expect(body, path).toMatchObject(shapes.backendHealth(settings.environment));
-      expectWithinWindow(body.timestamp, from, to, settings.clockSkewS, `${path} timestamp`);
-      expect(body.uptime_seconds, `${path} uptime_seconds`).toBeGreaterThanOrEqual(0);
-    }
-  });
+const { title, details } = category('P6');
+
+test.describe(title, details, () => {
+  test(
+    'test_086_health_endpoint',
+    catalog({
+      checks:
+        '/health, /api/health → healthy, netra-backend, semver, environment = STAGING_ENVIRONMENT, timestamp ± CLOCK_SKEW_S, uptime ≥ 0',
+      catches: 'schema drift',
+    }),
+    async ({ request, settings }) => {
+      for (const path of ['/health', '/api/health']) {
+        const from = Date.now();
+        const response = await request.get(path);
+        const to = Date.now();
+        expect(response.status(), path).toBe(200);
+        const body = await response.json();
+        expect(body, path).toMatchObject(shapes.backendHealth(settings.environment));
+        expectWithinWindow(body.timestamp, from, to, settings.clockSkewS, `${path} timestamp`);
+        expect(body.uptime_seconds, `${path} uptime_seconds`).toBeGreaterThanOrEqual(0);
+      }
+    },
+  );
 
   test(
     'test_087_connection_metrics',
-    { annotation: { type: 'was', description: 'metrics_endpoint_real' } },
+    catalog({ checks: '3 sockets; /ws/health → active_connections ≥ 3', catches: 'dead counter', was: 'metrics_endpoint_real' }),
     async ({ sockets, user, request }) => {
       const opened = await Promise.all(Array.from({ length: METRIC_SOCKETS }, () => sockets.open(user)));
       for (const socket of opened) await expect(socket).toAnswerPing();
@@ -48,7 +59,11 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
 
   test(
     'test_088_request_id_propagation',
-    { annotation: { type: 'was', description: 'logging_pipeline_real' } },
+    catalog({
+      checks: 'x-request-id on calls answered 200, 401, 403, 404, 422; one without → echoed; generated if absent',
+      catches: 'no correlation',
+      was: 'logging_pipeline_real',
+    }),
     async ({ request, api, user }) => {
       const thread = await user.createThread();
       const id = (label: string) => ({ 'x-request-id': `p6-088-${label}-${randomUUID()}` });
@@ -83,44 +98,67 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     },
   );
 
-  test('test_089_run_correlation', { annotation: { type: 'was', description: 'distributed_tracing' } }, async ({ api, user }) => {
-    const thread = await user.createThread();
-    const executed = await api.post('/api/agents/execute', {
-      data: { type: 'data', message: uniqueRequest('Trace request volume per region'), thread_id: thread.id },
-    });
-    await expect(executed).toBeAgentResult('data');
-    const result = await executed.json();
-    expect(result.thread_id).toBe(thread.id);
-    const record = await api.get(`/api/agents/runs/${result.run_id}`);
-    expect(record.status()).toBe(200);
-    const run = await record.json();
-    expect(run).toMatchObject({ run_id: result.run_id, thread_id: thread.id, agent_type: 'data', status: 'completed' });
-    expect(run.events[0], 'the run log starts with agent_started').toBe('agent_started');
-    expect(lastFrame(run.events as string[]), 'the run log ends with agent_completed').toBe('agent_completed');
-  });
+  test(
+    'test_089_run_correlation',
+    catalog({
+      checks:
+        "run(data) over WS; runs/{run_id} → same run_id, thread_id, agent_type; events = the run's event types as the socket received them, in order",
+      catches: 'untraceable runs',
+      was: 'distributed_tracing',
+    }),
+    async ({ api, user }) => {
+      const thread = await user.createThread();
+      const executed = await api.post('/api/agents/execute', {
+        data: { type: 'data', message: uniqueRequest('Trace request volume per region'), thread_id: thread.id },
+      });
+      await expect(executed).toBeAgentResult('data');
+      const result = await executed.json();
+      expect(result.thread_id).toBe(thread.id);
+      const record = await api.get(`/api/agents/runs/${result.run_id}`);
+      expect(record.status()).toBe(200);
+      const run = await record.json();
+      expect(run).toMatchObject({ run_id: result.run_id, thread_id: thread.id, agent_type: 'data', status: 'completed' });
+      expect(run.events[0], 'the run log starts with agent_started').toBe('agent_started');
+      expect(lastFrame(run.events as string[]), 'the run log ends with agent_completed').toBe('agent_completed');
+    },
+  );
 
-  test('test_090_error_envelope', { annotation: { type: 'was', description: 'error_tracking' } }, async ({ sockets, user }) => {
-    const socket = await sockets.open(user);
-    expect(await socket.sendExpectingError('{not json'), 'non-JSON frame').toBeErrorFrame('JSON_PARSE_ERROR');
-    expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty message').toBeErrorFrame('INVALID_MESSAGE');
-    expect(
-      await socket.sendExpectingError({
-        type: 'start_agent',
-        agent_type: 'no_such_agent',
-        user_request: uniqueRequest('Run a missing agent'),
-      }),
-      'unknown agent',
-    ).toBeErrorFrame('UNKNOWN_AGENT');
-    expect(await socket.sendExpectingError({ type: 'stop_agent', run_id: `run_${randomUUID()}` }), 'stop of an unknown run').toBeErrorFrame(
-      'RUN_NOT_FOUND',
-    );
-    expect(await socket.threadHistory(randomUUID()), 'history of an unknown thread').toBeErrorFrame('THREAD_NOT_FOUND');
-    await expect(socket, 'the socket survives every error').toAnswerPing();
-  });
+  test(
+    'test_090_error_envelope',
+    catalog({
+      checks:
+        'non-JSON; empty message; unknown agent; stop unknown run; unknown thread history → ERR: JSON_PARSE_ERROR, INVALID_MESSAGE, UNKNOWN_AGENT, RUN_NOT_FOUND, THREAD_NOT_FOUND',
+      catches: 'error frames',
+      was: 'error_tracking',
+    }),
+    async ({ sockets, user }) => {
+      const socket = await sockets.open(user);
+      expect(await socket.sendExpectingError('{not json'), 'non-JSON frame').toBeErrorFrame('JSON_PARSE_ERROR');
+      expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty message').toBeErrorFrame('INVALID_MESSAGE');
+      expect(
+        await socket.sendExpectingError({
+          type: 'start_agent',
+          agent_type: 'no_such_agent',
+          user_request: uniqueRequest('Run a missing agent'),
+        }),
+        'unknown agent',
+      ).toBeErrorFrame('UNKNOWN_AGENT');
+      expect(
+        await socket.sendExpectingError({ type: 'stop_agent', run_id: `run_${randomUUID()}` }),
+        'stop of an unknown run',
+      ).toBeErrorFrame('RUN_NOT_FOUND');
+      expect(await socket.threadHistory(randomUUID()), 'history of an unknown thread').toBeErrorFrame('THREAD_NOT_FOUND');
+      await expect(socket, 'the socket survives every error').toAnswerPing();
+    },
+  );
 
   test(
     'test_091_execution_time_reporting',
-    { annotation: { type: 'was', description: 'performance_monitoring' } },
+    catalog({
+      checks: 'execute; run(data) → execution_time s ∈ [0, request wall]; duration s, execution_time_ms ≤ run wall',
+      catches: 's/ms mix-up',
+      was: 'performance_monitoring',
+    }),
     async ({ api, sockets, user }) => {
       const restStart = performance.now();
       const executed = await api.post('/api/agents/execute', {
@@ -151,7 +189,12 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
 
   test(
     'test_092_idle_heartbeat',
-    { annotation: { type: 'was', description: 'alerting' } },
+    catalog({
+      checks:
+        'ws(U) idle for heartbeat_interval + QUIET_MS (skipped with reason, reported not run, if heartbeat_interval > HEARTBEAT_TEST_MAX_S) → heartbeat, data.connection_id = own',
+      catches: 'no liveness',
+      was: 'alerting',
+    }),
     async ({ sockets, user, request, settings }) => {
       const config = await request.get('/ws/config');
       expect(config.status()).toBe(200);
@@ -174,7 +217,7 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
 
   test(
     'test_093_config_consistency',
-    { annotation: { type: 'was', description: 'dashboard_data' } },
+    catalog({ checks: '/ws/config; ws(U) → welcome heartbeat_interval = config', catches: 'config drift', was: 'dashboard_data' }),
     async ({ sockets, user, request }) => {
       const config = await request.get('/ws/config');
       expect(config.status()).toBe(200);
@@ -185,56 +228,84 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     },
   );
 
-  test('test_094_service_discovery', { annotation: { type: 'was', description: 'api_documentation' } }, async ({ request }) => {
-    const response = await request.get('/api/discovery/services');
-    expect(response.status()).toBe(200);
-    const body = await response.json();
-    expect(body).toMatchObject(shapes.discovery());
-    for (const [name, url, schemes] of [
-      ['backend url', body.services.backend.url, ['http:', 'https:']],
-      ['backend ws_url', body.services.backend.ws_url, ['ws:', 'wss:']],
-      ['auth url', body.services.auth.url, ['http:', 'https:']],
-    ] as const) {
-      const parsed = new URL(String(url));
-      expect(schemes, `${name} scheme`).toContain(parsed.protocol);
-      expect(parsed.host, `${name} is absolute`).not.toBe('');
-    }
-  });
-
-  test('test_095_version_endpoint', async ({ request }) => {
-    const versions: string[] = [];
-    for (let round = 0; round < VERSION_ROUNDS; round++) {
-      for (const path of ['/health', '/api/health']) {
-        const response = await request.get(path);
-        expect(response.status(), path).toBe(200);
-        const { version } = await response.json();
-        expect(version, `${path} version is semver`).toMatch(SEMVER);
-        versions.push(version);
+  test(
+    'test_094_service_discovery',
+    catalog({
+      checks: '/api/discovery/services → absolute backend url, ws_url, auth url; available true; ISO timestamp',
+      catches: 'schema drift',
+      was: 'api_documentation',
+    }),
+    async ({ request }) => {
+      const response = await request.get('/api/discovery/services');
+      expect(response.status()).toBe(200);
+      const body = await response.json();
+      expect(body).toMatchObject(shapes.discovery());
+      for (const [name, url, schemes] of [
+        ['backend url', body.services.backend.url, ['http:', 'https:']],
+        ['backend ws_url', body.services.backend.ws_url, ['ws:', 'wss:']],
+        ['auth url', body.services.auth.url, ['http:', 'https:']],
+      ] as const) {
+        const parsed = new URL(String(url));
+        expect(schemes, `${name} scheme`).toContain(parsed.protocol);
+        expect(parsed.host, `${name} is absolute`).not.toBe('');
       }
-    }
-    expect(new Set(versions).size, `one version across ${versions.length} answers: ${[...new Set(versions)].join(', ')}`).toBe(1);
-  });
+    },
+  );
 
-  test('test_096_golden_path_advertised', { annotation: { type: 'was', description: 'feature_flags_real' } }, async ({ sockets, user }) => {
-    const socket = await sockets.open(user);
-    expect(socket.welcome.data?.golden_path_events).toEqual([...GOLDEN_PATH]);
-  });
+  test(
+    'test_095_version_endpoint',
+    catalog({ checks: '3 × /health, /api/health → all versions semver, identical', catches: 'mixed deploys' }),
+    async ({ request }) => {
+      const versions: string[] = [];
+      for (let round = 0; round < VERSION_ROUNDS; round++) {
+        for (const path of ['/health', '/api/health']) {
+          const response = await request.get(path);
+          expect(response.status(), path).toBe(200);
+          const { version } = await response.json();
+          expect(version, `${path} version is semver`).toMatch(SEMVER);
+          versions.push(version);
+        }
+      }
+      expect(new Set(versions).size, `one version across ${versions.length} answers: ${[...new Set(versions)].join(', ')}`).toBe(1);
+    },
+  );
 
-  test('test_097_subprotocol_negotiation', { annotation: { type: 'was', description: 'a_b_testing' } }, async ({ sockets, user }) => {
-    const withJwtAuth = await sockets.open(user, { transport: 'subprotocol', protocols: ['jwt-auth'] });
-    expect(withJwtAuth.protocol, 'offered [jwt-auth, jwt.<b64>]: jwt-auth is selected').toBe('jwt-auth');
-    const encoded = await sockets.open(user, { transport: 'subprotocol' });
-    expect(encoded.protocol, 'offered [jwt.<b64>]: that entry is selected').toBe(subprotocolFor(user.accessToken));
-    const raw = await sockets.open(user, { transport: 'subprotocol', rawSubprotocol: true });
-    expect(raw.protocol, 'offered [jwt.<raw>]: that entry is selected').toBe(`jwt.${user.accessToken}`);
-    const none = await sockets.open(user, { transport: 'header' });
-    expect(none.protocol, 'nothing offered: none selected').toBe('');
-    for (const socket of [withJwtAuth, encoded, raw, none]) await expect(socket).toAnswerPing();
-  });
+  test(
+    'test_096_golden_path_advertised',
+    catalog({ checks: 'ws(U) → golden_path_events = GP', catches: 'advertised drift', was: 'feature_flags_real' }),
+    async ({ sockets, user }) => {
+      const socket = await sockets.open(user);
+      expect(socket.welcome.data?.golden_path_events).toEqual([...GOLDEN_PATH]);
+    },
+  );
+
+  test(
+    'test_097_subprotocol_negotiation',
+    catalog({
+      checks: 'offers `[jwt-auth, jwt.<b64>]`, `[jwt.<b64>]`, `[jwt.<raw>]`, none → jwt-auth; that entry; that entry; none',
+      catches: 'socket dropped',
+      was: 'a_b_testing',
+    }),
+    async ({ sockets, user }) => {
+      const withJwtAuth = await sockets.open(user, { transport: 'subprotocol', protocols: ['jwt-auth'] });
+      expect(withJwtAuth.protocol, 'offered [jwt-auth, jwt.<b64>]: jwt-auth is selected').toBe('jwt-auth');
+      const encoded = await sockets.open(user, { transport: 'subprotocol' });
+      expect(encoded.protocol, 'offered [jwt.<b64>]: that entry is selected').toBe(subprotocolFor(user.accessToken));
+      const raw = await sockets.open(user, { transport: 'subprotocol', rawSubprotocol: true });
+      expect(raw.protocol, 'offered [jwt.<raw>]: that entry is selected').toBe(`jwt.${user.accessToken}`);
+      const none = await sockets.open(user, { transport: 'header' });
+      expect(none.protocol, 'nothing offered: none selected').toBe('');
+      for (const socket of [withJwtAuth, encoded, raw, none]) await expect(socket).toAnswerPing();
+    },
+  );
 
   test(
     'test_098_event_timestamps',
-    { annotation: { type: 'was', description: 'analytics_events' } },
+    catalog({
+      checks: 'say(text) → all ISO, non-decreasing in run, test window ± CLOCK_SKEW_S',
+      catches: 'clock bugs',
+      was: 'analytics_events',
+    }),
     async ({ sockets, user, settings }) => {
       const socket = await sockets.open(user);
       const from = Date.now();
@@ -249,34 +320,49 @@ test.describe('P6 Low', { tag: '@p6' }, () => {
     },
   );
 
-  test('test_099_unknown_type_ack', { annotation: { type: 'was', description: 'compliance_reporting' } }, async ({ sockets, user }) => {
-    const socket = await sockets.open(user);
-    // The old suite's execute frame, and a made-up type: both are only acknowledged.
-    for (const frame of [
-      { type: 'agent_execute', agent_type: 'triage', message: uniqueRequest('Run through a frame type the contract does not know') },
-      { type: 'custom_probe', probe: randomUUID() },
-    ]) {
-      const from = socket.frames.length;
-      await socket.send(frame);
-      const ack = await socket.waitFor((f) => f.type !== 'heartbeat', { from, what: `the answer to ${frame.type}` });
-      expect(ack).toMatchObject({ type: 'ack', received_type: frame.type, status: 'acknowledged' });
-    }
-    await expect(socket, 'no run starts').toStayQuiet();
-  });
+  test(
+    'test_099_unknown_type_ack',
+    catalog({
+      checks: '{"type":"agent_execute"} (old suite\'s frame); {"type":"custom_probe"} → ack, received_type, status acknowledged; quiet',
+      catches: 'unknown runs',
+      was: 'compliance_reporting',
+    }),
+    async ({ sockets, user }) => {
+      const socket = await sockets.open(user);
+      // The old suite's execute frame, and a made-up type: both are only acknowledged.
+      for (const frame of [
+        { type: 'agent_execute', agent_type: 'triage', message: uniqueRequest('Run through a frame type the contract does not know') },
+        { type: 'custom_probe', probe: randomUUID() },
+      ]) {
+        const from = socket.frames.length;
+        await socket.send(frame);
+        const ack = await socket.waitFor((f) => f.type !== 'heartbeat', { from, what: `the answer to ${frame.type}` });
+        expect(ack).toMatchObject({ type: 'ack', received_type: frame.type, status: 'acknowledged' });
+      }
+      await expect(socket, 'no run starts').toStayQuiet();
+    },
+  );
 
-  test('test_100_system_diagnostics', async ({ request, settings }) => {
-    const checks = [
-      { url: '/health', shape: shapes.backendHealth(settings.environment) },
-      { url: '/health/ready', shape: shapes.ready() },
-      { url: '/ws/health', shape: shapes.wsHealth() },
-      { url: '/ws/config', shape: shapes.wsConfig() },
-      { url: '/api/discovery/services', shape: shapes.discovery() },
-      { url: `${settings.authUrl}/auth/health`, shape: shapes.authHealth() },
-    ];
-    for (const check of checks) {
-      const response = await request.get(check.url);
-      expect(response.status(), check.url).toBe(200);
-      expect(await response.json(), check.url).toMatchObject(check.shape);
-    }
-  });
+  test(
+    'test_100_system_diagnostics',
+    catalog({
+      checks: '/health, /health/ready, /ws/health, /ws/config, discovery, /auth/health → each 200 with its §2/§3 body',
+      catches: 'route broken',
+    }),
+    async ({ request, settings }) => {
+      const checks = [
+        { url: '/health', shape: shapes.backendHealth(settings.environment) },
+        { url: '/health/ready', shape: shapes.ready() },
+        { url: '/ws/health', shape: shapes.wsHealth() },
+        { url: '/ws/config', shape: shapes.wsConfig() },
+        { url: '/api/discovery/services', shape: shapes.discovery() },
+        { url: `${settings.authUrl}/auth/health`, shape: shapes.authHealth() },
+      ];
+      for (const check of checks) {
+        const response = await request.get(check.url);
+        expect(response.status(), check.url).toBe(200);
+        expect(await response.json(), check.url).toMatchObject(check.shape);
+      }
+    },
+  );
 });
