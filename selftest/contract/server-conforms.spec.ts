@@ -153,9 +153,9 @@ test('every operation of openapi.yaml, through every status it declares', async 
     for (const type of AGENT_TYPES) {
       await rest.call(execute, 200, 'POST', '/api/agents/execute', { ...tokenA, json: { type, message: 'cost savings and anomalies' } });
     }
-    const failed = await rest.call(execute, 500, 'POST', '/api/agents/execute', {
+    await rest.call(execute, 500, 'POST', '/api/agents/execute', {
       ...tokenA,
-      json: { type: 'triage', message: 'fail', force_failure: true },
+      json: { type: 'triage', message: 'fail', context: { force_failure: true } },
     });
     await rest.call(execute, 422, 'POST', '/api/agents/execute', { ...tokenA, json: { type: 'planner', message: 'x' } });
     await rest.call(execute, 401, 'POST', '/api/agents/execute', { ...badToken, json: { type: 'data', message: 'x' } });
@@ -170,7 +170,9 @@ test('every operation of openapi.yaml, through every status it declares', async 
     await rest.call(byType, 403, 'POST', '/api/agents/data', { json: { message: 'x' } });
 
     const getRun = 'GET /api/agents/runs/{run_id}';
-    for (const id of [done.body.run_id, failed.body.run_id]) await rest.call(getRun, 200, 'GET', `/api/agents/runs/${id}`, tokenA);
+    const runs = (await call(srv.url, 'GET', '/api/agents/runs', tokenA)).body.runs as { run_id: string }[];
+    expect(runs.map((r) => r.run_id)).toContain(done.body.run_id);
+    for (const { run_id } of runs) await rest.call(getRun, 200, 'GET', `/api/agents/runs/${run_id}`, tokenA);
     await rest.call(getRun, 404, 'GET', '/api/agents/runs/run_unknown', tokenA);
     await rest.call(getRun, 403, 'GET', `/api/agents/runs/${done.body.run_id}`, tokenB);
     await rest.call(getRun, 403, 'GET', `/api/agents/runs/${done.body.run_id}`, noAuth);
