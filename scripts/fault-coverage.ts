@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FAULTS, startServer } from '../server/index';
+import { FAULTS, serverOptionsFromEnv, startServer } from '../server/index';
 
 const REPO = path.resolve(__dirname, '..');
 const CATALOG = path.resolve(REPO, '..', 'shared', 'suites.md');
@@ -52,6 +52,7 @@ export const FAULT_CATCHES: Record<string, string[]> = {
   'chunks-mismatch': ['chunks ≠ answer'],
   'cross-user-event-leak': ['event leak', 'isolation', '1.5 test_concurrent_websocket_real'],
   'recovery-not-delivered': ['disconnect loss', 'recovery unlogged'],
+  'recovery-buffer-dropped': ['disconnect loss', 'recovery unlogged'],
   'heartbeat-never-sent': ['no liveness'],
   'connection-limit-unenforced': ['no per-user cap', 'slot leak'],
   'oversized-frames-accepted': ['unbounded frames', 'session poisoned'],
@@ -120,7 +121,17 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
   // The embedded server, started here with the fault instead of by playwright.config.ts: one process less per run.
   const secret = randomBytes(32).toString('base64url');
   const bypassKey = randomBytes(16).toString('base64url');
-  const server = await startServer({ port: 0, jwtSecret: secret, bypassKey, faults: [fault], agentStepDelayMs: 1, heartbeatIntervalS: 1 });
+  // STAGING_LATITUDES in this script's environment: the fault is switched on over those other conforming choices.
+  const { latitudes } = serverOptionsFromEnv({ STAGING_LATITUDES: process.env.STAGING_LATITUDES });
+  const server = await startServer({
+    port: 0,
+    jwtSecret: secret,
+    bypassKey,
+    faults: [fault],
+    latitudes,
+    agentStepDelayMs: 1,
+    heartbeatIntervalS: 1,
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...FAST_ENV,
@@ -131,7 +142,8 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
     NO_COLOR: '1',
     ITERATION_REPORTER_OUTPUT_DIR: path.join(root, 'reports'),
   };
-  for (const name of ['STAGING_AUTH_URL', 'STAGING_WS_URL', 'HARNESS_EMBEDDED_URL', 'STAGING_FAULTS']) delete env[name];
+  for (const name of ['STAGING_AUTH_URL', 'STAGING_WS_URL', 'HARNESS_EMBEDDED_URL', 'STAGING_FAULTS', 'STAGING_LATITUDES'])
+    delete env[name];
   const start = performance.now();
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
