@@ -1,10 +1,12 @@
 /**
  * The agents' catalog and content (contract §4 "Agent content"): which tools each type uses, what it thinks,
- * what it answers and what `result` holds. Everything is a pure function of (type, request text, faults), so a
- * run's frames are reproducible; only timing fields are filled in when the run is played (see runs.ts).
+ * what it answers and what `result` holds. Everything is a pure function of (type, request text, faults,
+ * latitudes), so a run's frames are reproducible; only timing fields are filled in when the run is played
+ * (see runs.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { FaultSet } from './faults';
+import type { LatitudeSet } from './latitudes';
 
 export const AGENT_TYPES = ['triage', 'data', 'optimization', 'supervisor'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
@@ -40,6 +42,18 @@ export const CATALOG: Record<AgentType, { name: string; description: string; too
     tools: [...SUB_AGENT_TOOLS.triage, ...SUB_AGENT_TOOLS.data, ...SUB_AGENT_TOOLS.optimization],
   },
 };
+
+const TOOL_DESCRIPTIONS: Record<string, string> = {
+  intent_classifier: 'Classifies what a request asks for.',
+  data_query: 'Reads usage records for a period.',
+  metrics_aggregator: 'Aggregates usage metrics per model.',
+  cost_analyzer: 'Prices usage per model.',
+  recommendation_engine: 'Ranks changes by their impact.',
+  docs_search: 'Searches the platform documentation.',
+};
+
+/** The tool-objects latitude's form of a tool list. */
+export const toolObjects = (names: readonly string[]) => names.map((name) => ({ name, description: TOOL_DESCRIPTIONS[name] ?? name }));
 
 /** §4 topics: matched case-insensitively anywhere in the request text. */
 interface Topics {
@@ -77,6 +91,32 @@ function topicResult(topics: Topics, faults: FaultSet): Record<string, unknown> 
   return out;
 }
 
+/** minimal-content's result: the topic fields the contract asks for, with other values than the default's and nothing else. */
+function floorResult(topics: Topics, faults: FaultSet): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (topics.cost && !faults.has('savings-missing')) out.estimated_monthly_savings = 1250;
+  if (topics.anomaly) out.anomalies = [{ metric: 'daily_cost_usd' }];
+  if (topics.capacity) out.capacity_forecast = { horizon_days: 30, projected_utilization: 0.7 };
+  return out;
+}
+
+/** The §4 topic words in the order the request first uses them, and how minimal-content writes each. */
+const TOPIC_WORDS: Record<string, string> = { cost: 'cost', saving: 'saving', anomal: 'anomalies', capacity: 'capacity' };
+
+/**
+ * minimal-content's final_response: >= 100 characters, every topic word of the request, no quote of the request and
+ * none of the words the default answer adds (spend, latency, usage, utilization, growth, request, volume, model).
+ */
+function floorAnswer(type: AgentType, request: string): string {
+  const text = request.toLowerCase();
+  const words = Object.keys(TOPIC_WORDS)
+    .filter((w) => text.includes(w))
+    .sort((a, b) => text.indexOf(a) - text.indexOf(b))
+    .map((w) => TOPIC_WORDS[w]);
+  const covered = words.length > 0 ? ` It covered ${listOf(words)}.` : '';
+  return `The ${type} agent finished its work and checked each point it was given.${covered} Details of every finding are in the result.`;
+}
+
 /** Sentences that name every topic word of the request ("cost", "saving", "anomal", "capacity"). */
 function topicSentences(topics: Topics, faults: FaultSet): string[] {
   const s: string[] = [];
@@ -99,6 +139,16 @@ const REASONING: Record<SubAgent, string> = {
   data: 'Choosing which usage data to query and which metrics to aggregate for this request.',
   optimization: 'Pricing current usage per model and ranking changes that lower cost without hurting quality.',
 };
+
+/** multi-thinking's second thought of each agent. */
+const SECOND_THOUGHT: Record<SubAgent, string> = {
+  triage: 'Checking the classification against the topics the request names before routing it.',
+  data: 'Planning the query order so the aggregation reads each usage record once.',
+  optimization: 'Comparing each candidate change with the quality it must keep before ranking it.',
+};
+
+/** supervisor-thinks: the supervisor's own thought before it delegates. */
+const SUPERVISOR_REASONING = 'Planning the delegation: triage first, then data, then optimization, and one combined answer.';
 
 const RECOMMENDATIONS = [
   { action: 'Route short, simple prompts to a smaller model', impact: 'high' },
@@ -170,10 +220,12 @@ const SEGMENTER = new Intl.Segmenter('en', { granularity: 'grapheme' });
 /** User-perceived characters: cutting between them never splits a surrogate pair or an emoji sequence. */
 const graphemes = (text: string) => Array.from(SEGMENTER.segment(text), (s) => s.segment);
 
-function chunk(text: string, size: number): string[] {
-  const all = graphemes(text);
+/** small-chunks: code points, which may split an emoji sequence but never a surrogate pair. */
+const SMALL_CHUNK_CODE_POINTS = 8;
+
+function chunk(units: string[], size: number): string[] {
   const chunks: string[] = [];
-  for (let i = 0; i < all.length; i += size) chunks.push(all.slice(i, i + size).join(''));
+  for (let i = 0; i < units.length; i += size) chunks.push(units.slice(i, i + size).join(''));
   return chunks;
 }
 
@@ -182,9 +234,31 @@ function excerptOf(text: string): string {
   return all.length > EXCERPT_GRAPHEMES ? `${all.slice(0, EXCERPT_GRAPHEMES).join('')}…` : all.join('');
 }
 
-export function planRun(type: AgentType, request: string, faults: FaultSet): Plan {
+/** One (sub-)agent's tool pairs: each tool_executing followed by its tool_completed, or (overlapping-tools) all calls first. */
+function toolEvents(agent: SubAgent, excerpt: string, topics: Topics, faults: FaultSet, latitudes: LatitudeSet): PlannedEvent[] {
+  const tools = SUB_AGENT_TOOLS[agent];
+  const calls = latitudes.has('repeated-tool') ? [tools[0], ...tools] : tools;
+  const executing: PlannedEvent[] = [];
+  const completed: PlannedEvent[] = [];
+  for (const tool of calls) {
+    const executionId = `exec_${randomBytes(8).toString('hex')}`;
+    const call = toolCall(tool, excerpt, topics, faults);
+    const results = latitudes.has('minimal-content') ? {} : call.results;
+    executing.push({ agent, type: 'tool_executing', fields: { tool_name: tool, parameters: call.parameters, execution_id: executionId } });
+    completed.push({
+      agent,
+      type: faults.has('tool-completed-renamed') ? 'tool_result' : 'tool_completed',
+      fields: { tool_name: tool, execution_id: executionId, results, duration: 0, success: true },
+    });
+  }
+  if (latitudes.has('overlapping-tools')) return [...executing, ...completed.reverse()];
+  return executing.flatMap((e, i) => [e, completed[i]]);
+}
+
+export function planRun(type: AgentType, request: string, faults: FaultSet, latitudes: LatitudeSet): Plan {
   const topics = topicsOf(request);
   const excerpt = excerptOf(request);
+  const minimal = latitudes.has('minimal-content');
   const agents: SubAgent[] =
     type === 'supervisor'
       ? faults.has('supervisor-skips-data')
@@ -193,38 +267,36 @@ export function planRun(type: AgentType, request: string, faults: FaultSet): Pla
       : [type];
 
   const middle: PlannedEvent[] = [];
-  const toolsUsed: string[] = [];
-  let step = 0;
+  if (type === 'supervisor' && latitudes.has('supervisor-thinks') && !faults.has('agent-thinking-dropped'))
+    middle.push({ agent: 'supervisor', type: 'agent_thinking', fields: { reasoning: SUPERVISOR_REASONING } });
   for (const agent of agents) {
+    const thoughts = latitudes.has('multi-thinking') ? [REASONING[agent], SECOND_THOUGHT[agent]] : [REASONING[agent]];
     const thinking: PlannedEvent[] = faults.has('agent-thinking-dropped')
       ? []
-      : [{ agent, type: 'agent_thinking', fields: { reasoning: REASONING[agent] } }];
-    const tools: PlannedEvent[] = [];
-    for (const tool of SUB_AGENT_TOOLS[agent]) {
-      const executionId = `exec_${randomBytes(8).toString('hex')}`;
-      const call = toolCall(tool, excerpt, topics, faults);
-      tools.push({ agent, type: 'tool_executing', fields: { tool_name: tool, parameters: call.parameters, execution_id: executionId } });
-      tools.push({
-        agent,
-        type: faults.has('tool-completed-renamed') ? 'tool_result' : 'tool_completed',
-        fields: { tool_name: tool, execution_id: executionId, results: call.results, duration: 0, success: true },
-      });
-      toolsUsed.push(tool);
-    }
-    const ordered = faults.has('thinking-after-tools') ? [...tools, ...thinking] : [...thinking, ...tools];
-    for (const e of ordered) if (e.type === 'agent_thinking') e.fields.step_number = ++step;
-    middle.push(...ordered);
+      : thoughts.map((reasoning) => ({ agent, type: 'agent_thinking', fields: { reasoning } }));
+    const tools = toolEvents(agent, excerpt, topics, faults, latitudes);
+    middle.push(...(faults.has('thinking-after-tools') ? [...tools, ...thinking] : [...thinking, ...tools]));
   }
+  let step = 0;
+  for (const e of middle) if (e.type === 'agent_thinking') e.fields.step_number = ++step;
+  const toolsUsed = middle.filter((e) => e.type === 'tool_executing').map((e) => e.fields.tool_name as string);
 
   const finalResponse = faults.has('short-answers')
     ? 'Done. The analysis finished; see the result for details.'
-    : [`Request: "${excerpt}".`, AGENT_SUMMARY[type](topics, agents), ...topicSentences(topics, faults)].join(' ');
-  let chunks = chunk(finalResponse, CHUNK_GRAPHEMES);
+    : minimal
+      ? floorAnswer(type, request)
+      : [`Request: "${excerpt}".`, AGENT_SUMMARY[type](topics, agents), ...topicSentences(topics, faults)].join(' ');
+  let chunks = latitudes.has('small-chunks')
+    ? chunk(Array.from(finalResponse), SMALL_CHUNK_CODE_POINTS)
+    : chunk(graphemes(finalResponse), CHUNK_GRAPHEMES);
   if (faults.has('chunks-mismatch') && chunks.length > 1) chunks = chunks.slice(0, -1);
   chunks.forEach((content, i) => middle.push({ agent: type, type: 'stream_chunk', fields: { content, chunk_index: i } }));
 
-  const result: Record<string, unknown> =
-    type === 'triage'
+  const result: Record<string, unknown> = minimal
+    ? type === 'triage'
+      ? {}
+      : floorResult(topics, faults)
+    : type === 'triage'
       ? { intent: intentOf(topics), confidence: 0.92 }
       : type === 'data'
         ? {

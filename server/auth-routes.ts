@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BodyReader, detail, isObject, isoNow, readBody, readJsonObject } from './http-util';
+import { BodyReader, detail, isObject, readBody, readJsonObject, statusOnly } from './http-util';
 import { INVALID_TOKEN, bearerToken, ok, type App, type Route } from './routing';
 import { newId, type User } from './store';
 import type { Claims, TokenType } from './tokens';
@@ -29,9 +29,9 @@ function checkEmail(body: BodyReader, email: string | undefined): void {
 /** Auth-service routes answer 401 for a missing token too (unlike the backend's 403). */
 async function requireAccess(app: App, req: IncomingMessage): Promise<{ token: string; claims: Claims }> {
   const token = bearerToken(req);
-  if (token === undefined) throw detail(401, 'Not authenticated');
+  if (token === undefined) throw statusOnly(401, 'Not authenticated');
   const verdict = await app.tokens.verify(token, 'access');
-  if (!verdict.ok) throw detail(401, INVALID_TOKEN);
+  if (!verdict.ok) throw statusOnly(401, INVALID_TOKEN);
   return { token, claims: verdict.claims };
 }
 
@@ -47,14 +47,14 @@ export const authRoutes: Route[] = [
   {
     method: 'GET',
     path: '/auth/health',
-    handler: () => ok({ status: 'healthy', service: 'auth-service', timestamp: isoNow() }),
+    handler: ({ app }) => ok({ status: 'healthy', service: 'auth-service', timestamp: app.store.iso(Date.now()) }),
   },
   {
     method: 'POST',
     path: '/auth/e2e/test-auth',
     handler: async ({ app, req }) => {
-      if (app.environment.toLowerCase() === 'production') throw detail(403, 'E2E test authentication is disabled in production');
-      if (!app.bypassKey) throw detail(503, 'E2E test authentication is not configured');
+      if (app.environment.toLowerCase() === 'production') throw statusOnly(403, 'E2E test authentication is disabled in production');
+      if (!app.bypassKey) throw statusOnly(503, 'E2E test authentication is not configured');
       const given = req.headers['x-e2e-bypass-key'];
       if (!app.faults.has('bypass-key-unchecked') && (typeof given !== 'string' || !sameSecret(given, app.bypassKey))) {
         throw detail(401, 'Invalid or missing E2E bypass key');
@@ -93,7 +93,7 @@ export const authRoutes: Route[] = [
       }
       const name = body.string('name');
       body.done();
-      if (app.store.userByEmail(email!)) throw detail(409, 'Email already registered');
+      if (app.store.userByEmail(email!)) throw statusOnly(409, 'Email already registered');
       const user = app.store.addUser(
         { id: newId('usr'), email: email!, name: name ?? email!.split('@')[0], permissions: [...DEFAULT_PERMISSIONS] },
         password,
@@ -122,9 +122,9 @@ export const authRoutes: Route[] = [
       const token = body.string('refresh_token', { required: true });
       body.done();
       const verdict = await app.tokens.verify(token, 'refresh');
-      if (!verdict.ok) throw detail(401, 'Invalid or expired refresh token');
+      if (!verdict.ok) throw statusOnly(401, 'Invalid or expired refresh token');
       // Checked and spent in one synchronous step, so two concurrent refreshes cannot both win.
-      if (app.store.spentRefreshJtis.has(verdict.claims.jti)) throw detail(401, 'Refresh token already used');
+      if (app.store.spentRefreshJtis.has(verdict.claims.jti)) throw statusOnly(401, 'Refresh token already used');
       if (!app.faults.has('refresh-reusable')) app.store.spentRefreshJtis.add(verdict.claims.jti);
       return ok(await app.tokens.issuePair(userFromClaims(app, verdict.claims)));
     },
@@ -137,7 +137,8 @@ export const authRoutes: Route[] = [
       if (!app.faults.has('logout-not-revoking')) {
         app.store.revokedJtis.add(claims.jti);
         const refresh = app.store.pairRefresh.get(claims.jti);
-        if (refresh) app.store.revokedJtis.add(refresh.jti);
+        if (refresh && !app.latitudes.has('logout-keeps-refresh')) app.store.revokedJtis.add(refresh.jti);
+        if (app.latitudes.has('logout-closes-sockets')) app.closeSockets(claims.jti);
       }
       return ok({ status: 'success' });
     },
@@ -165,7 +166,7 @@ export const authRoutes: Route[] = [
         user_id: claims.sub,
         email: claims.email ?? null,
         permissions: Array.isArray(claims.permissions) ? claims.permissions : [],
-        expires_at: new Date(claims.exp * 1000).toISOString(),
+        expires_at: app.store.iso(claims.exp * 1000),
       });
     },
   },
@@ -178,9 +179,9 @@ export const authRoutes: Route[] = [
       return ok({
         user_id: claims.sub,
         email: claims.email ?? stored?.email ?? null,
-        name: stored?.name ?? null,
+        ...(app.latitudes.has('contract-fields-only') ? {} : { name: stored?.name ?? null }),
         permissions: Array.isArray(claims.permissions) ? claims.permissions : [],
-        token_expires_at: new Date(claims.exp * 1000).toISOString(),
+        token_expires_at: app.store.iso(claims.exp * 1000),
       });
     },
   },

@@ -14,12 +14,18 @@ export class HttpError extends Error {
     readonly status: number,
     readonly body: Record<string, unknown>,
     readonly headers: Record<string, string> = {},
+    /** The contract gives only the status, not the body (the plain-status-errors latitude words these differently). */
+    readonly statusOnly = false,
   ) {
     super(`HTTP ${status}`);
   }
 }
 
 export const detail = (status: number, text: string, headers?: Record<string, string>) => new HttpError(status, { detail: text }, headers);
+
+/** An error the contract names by its status alone; by default it is worded like every other, as {detail}. */
+export const statusOnly = (status: number, text: string, headers?: Record<string, string>) =>
+  new HttpError(status, { detail: text }, headers, true);
 
 export interface FieldProblem {
   loc: (string | number)[];
@@ -192,5 +198,3 @@ export class BodyReader {
     if (this.problems.length > 0) throw unprocessable(this.problems);
   }
 }
-
-export const isoNow = (ms: number = Date.now()) => new Date(ms).toISOString();

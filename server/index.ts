@@ -1,21 +1,27 @@
 /**
  * The embedded reference server: the whole staging contract (docs/contract.md) on Node's http and ws, with fault
- * switches that break one clause each (docs/faults.md). `startServer` is what the harness and its selftests use;
+ * switches that break one clause each (docs/faults.md) and latitude switches that take another conforming choice
+ * where the contract leaves room (docs/latitudes.md). `startServer` is what the harness and its selftests use;
  * `npm run server` (main.ts) wraps it with settings from the environment.
+ *
+ * Layout: routing.ts (HTTP front door) dispatches to auth-routes.ts and rest-routes.ts; ws-gateway.ts serves /ws;
+ * runs.ts plays agent runs whose content comes from agents.ts; store.ts holds all state, tokens.ts issues and checks
+ * JWTs; faults.ts and latitudes.ts are the switch tables.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authRoutes } from './auth-routes';
 import { FAULTS, FaultSet, assertKnownFaults } from './faults';
+import { LATITUDES, LatitudeSet, assertKnownLatitudes } from './latitudes';
 import { restRoutes } from './rest-routes';
 import { Router, handleHttp, type App } from './routing';
 import { RunEngine } from './runs';
-import { Store } from './store';
+import { Store, isoMillis, isoSeconds } from './store';
 import { TokenService } from './tokens';
 import { Gateway } from './ws-gateway';
 
-export { FAULTS };
+export { FAULTS, LATITUDES };
 
 export interface ServerOptions {
   host?: string;
@@ -30,6 +36,8 @@ export interface ServerOptions {
   agentStepDelayMs?: number;
   startupDelayMs?: number;
   faults?: string[];
+  /** Latitude switches (docs/latitudes.md); none when unset. */
+  latitudes?: string[];
 }
 
 export interface RunningServer {
@@ -103,16 +111,18 @@ function isOrigin(value: string): boolean {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   validate(options);
   const faults = new FaultSet(options.faults ?? []);
+  const latitudes = new LatitudeSet(options.latitudes ?? []);
   const host = options.host ?? DEFAULTS.host;
-  const store = new Store();
+  const store = new Store(latitudes.has('iso-offset-seconds') ? isoSeconds : isoMillis);
   // No secret given: a random one per start, never printed (the harness then gets tokens from the auth routes).
   const tokens = new TokenService(
     options.jwtSecret ?? randomBytes(32).toString('hex'),
     options.environment ?? DEFAULTS.environment,
     store,
     faults,
+    latitudes,
   );
-  const engine = new RunEngine(store, faults, options.agentStepDelayMs ?? DEFAULTS.agentStepDelayMs);
+  const engine = new RunEngine(store, faults, latitudes, options.agentStepDelayMs ?? DEFAULTS.agentStepDelayMs);
   const startedAtMs = Date.now();
 
   const app: App = {
@@ -126,13 +136,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     startedAtMs,
     readyAtMs: startedAtMs + (options.startupDelayMs ?? DEFAULTS.startupDelayMs),
     faults,
+    latitudes,
     store,
     tokens,
     engine,
     activeConnections: () => 0,
+    closeSockets: () => undefined,
   };
   const ws = new Gateway(app);
   app.activeConnections = () => ws.activeConnections();
+  app.closeSockets = (jti) => ws.closeAuthenticatedBy(jti);
   engine.attach(ws);
 
   const router = new Router([...authRoutes, ...restRoutes]);
@@ -175,9 +188,16 @@ const int = (name: string, raw: string): number => {
   return Number(raw);
 };
 
+/** A comma-separated list, trimmed, without empty entries. */
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+
 /**
  * Server options from environment variables (docs/server.md). Unset or empty variables take the defaults.
- * Throws an Error naming the variable on a bad value or an unknown fault.
+ * Throws an Error naming the variable on a bad value, an unknown fault or an unknown latitude.
  */
 export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
   const get = (name: string) => {
@@ -229,13 +249,14 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
   if (startup !== undefined) options.startupDelayMs = int('STARTUP_DELAY_MS', startup);
 
   const faults = get('STAGING_FAULTS');
-  options.faults =
-    faults === undefined
-      ? []
-      : faults
-          .split(',')
-          .map((f) => f.trim())
-          .filter(Boolean);
+  options.faults = faults === undefined ? [] : list(faults);
   assertKnownFaults(options.faults);
+
+  // Set only when some are on, so an environment without latitudes gives the same options as before they existed.
+  const latitudes = get('STAGING_LATITUDES');
+  if (latitudes !== undefined) {
+    options.latitudes = latitudes === 'all' ? LATITUDES.map((l) => l.name) : list(latitudes);
+    assertKnownLatitudes(options.latitudes);
+  }
   return options;
 }

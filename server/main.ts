@@ -15,8 +15,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const faults = options.faults?.length ? options.faults.join(',') : 'none';
+  // Latitudes are named only when some are on, so the default ready line stays as it always was.
+  const latitudes = options.latitudes?.length ? `, latitudes: ${options.latitudes.join(',')}` : '';
   process.stdout.write(
-    `reference server ready at ${server.url} (environment ${options.environment ?? DEFAULTS.environment}, faults: ${faults})\n`,
+    `reference server ready at ${server.url} (environment ${options.environment ?? DEFAULTS.environment}, faults: ${faults}${latitudes})\n`,
   );
 
   const stop = () => {

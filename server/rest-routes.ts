@@ -3,14 +3,30 @@
  * Every protected handler starts with requireUser; thread handlers share one ownership check.
  */
 import { randomBytes } from 'node:crypto';
-import { AGENT_TYPES, CATALOG, isAgentType, type AgentType } from './agents';
-import { BodyReader, detail, isoNow, readJsonObject } from './http-util';
+import { AGENT_TYPES, CATALOG, isAgentType, toolObjects, type AgentType } from './agents';
+import { BodyReader, detail, readJsonObject, statusOnly } from './http-util';
 import { ok, requireUser, type App, type Call, type Reply, type Route } from './routing';
 import { parseRunContext, type RunContext } from './runs';
-import { runView, stamp, threadView, type Thread } from './store';
+import { messageListItem, runView, threadView, type Run, type Thread } from './store';
 import { CONNECTION_TIMEOUT_S, MAX_CONNECTIONS_PER_USER } from './ws-gateway';
 
 const VERSION = '1.0.0';
+
+/** A tool list as the server writes it: names, or (tool-objects) {name, description}. */
+const tools = (app: App, names: readonly string[]) => (app.latitudes.has('tool-objects') ? toolObjects(names) : names);
+
+/** Timestamps the contract does not mark <ISO>: ISO like the rest, or (epoch-timestamps) numbers. */
+const epochMs = (app: App, ms: number) => (app.latitudes.has('epoch-timestamps') ? ms : app.store.iso(ms));
+const runTime = (app: App) => (ms: number) => (app.latitudes.has('epoch-timestamps') ? ms / 1000 : app.store.iso(ms));
+
+/** The first 80 code points of the thread's last message. */
+const preview = (t: Thread) => (t.messages.length ? [...t.messages[t.messages.length - 1].content].slice(0, 80).join('') : null);
+
+/** List views; list-item-extras adds to each item a field the single view lacks. */
+const runItem = (app: App, r: Run) =>
+  app.latitudes.has('list-item-extras') ? { ...runView(r, runTime(app)), event_count: r.events.length } : runView(r, runTime(app));
+const threadItem = (app: App, t: Thread) =>
+  app.latitudes.has('list-item-extras') ? { ...threadView(t), last_message_preview: preview(t) } : threadView(t);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,7 +38,7 @@ async function health({ app }: Call): Promise<Reply> {
     service: 'netra-backend',
     version: VERSION,
     environment: app.environment,
-    timestamp: isoNow(),
+    timestamp: app.store.iso(Date.now()),
     uptime_seconds: (Date.now() - app.startedAtMs) / 1000,
   });
 }
@@ -32,6 +48,18 @@ function ownThread(app: App, userId: string, id: string): Thread {
   const access = app.store.accessThread(id, userId, !app.faults.has('thread-ownership-unchecked'));
   if (access.ok) return access.thread;
   throw access.reason === 'not_found' ? detail(404, 'Thread not found') : detail(403, 'Access denied');
+}
+
+/** A thread route's two checks, the thread (404/403) and its input (422), in the order the server is set to. */
+async function threadWithInput<T>(call: Call, validate: () => Promise<T> | T): Promise<[Thread, T]> {
+  const { app, req, params } = call;
+  const userId = (await requireUser(app, req)).sub;
+  if (app.latitudes.has('validation-before-resource')) {
+    const input = await validate();
+    return [ownThread(app, userId, params.id), input];
+  }
+  const thread = ownThread(app, userId, params.id);
+  return [thread, await validate()];
 }
 
 function paging(query: URLSearchParams, defaultLimit: number): { limit: number; offset: number } {
@@ -54,7 +82,8 @@ async function execute(app: App, call: Call, type: AgentType | undefined): Promi
     } else agent = given;
   }
   const message = body.string('message', { required: true, nonEmpty: true });
-  const ctx = parseRunContext(body.object('context'), body.boolean('force_failure'));
+  const topLevelFailure = app.latitudes.has('force-failure-in-context') ? undefined : body.boolean('force_failure');
+  const ctx = parseRunContext(body.object('context'), topLevelFailure);
   if (typeof ctx === 'string') body.problems.push({ loc: ['body', 'context'], msg: ctx, type: 'value_error' });
   const threadId = body.string('thread_id');
   body.done();
@@ -71,7 +100,7 @@ async function execute(app: App, call: Call, type: AgentType | undefined): Promi
         status: 'error',
         agent: agentType,
         error: `The ${agentType} agent failed: force_failure was set`,
-        run_id: outcome.run.run_id,
+        ...(app.latitudes.has('contract-fields-only') ? {} : { run_id: outcome.run.run_id }),
       },
     };
   }
@@ -82,7 +111,7 @@ async function execute(app: App, call: Call, type: AgentType | undefined): Promi
     thread_id: outcome.run.thread_id,
     response: outcome.plan.finalResponse,
     result: outcome.plan.result,
-    tools_used: outcome.plan.toolsUsed,
+    tools_used: tools(app, outcome.plan.toolsUsed),
     execution_time: outcome.executionTimeS,
     circuit_breaker_state: 'closed',
   });
@@ -103,28 +132,43 @@ export const restRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/discovery/services',
-    handler: ({ app }) =>
-      ok({ services: { backend: { url: app.url, ws_url: app.wsUrl }, auth: { url: app.url } }, available: true, timestamp: isoNow() }),
+    handler: ({ app }) => {
+      const url = app.latitudes.has('discovery-trailing-slash') ? `${app.url}/` : app.url;
+      return ok({
+        services: { backend: { url, ws_url: app.wsUrl }, auth: { url } },
+        available: true,
+        timestamp: epochMs(app, Date.now()),
+      });
+    },
   },
   {
     method: 'GET',
     path: '/api/mcp/servers',
-    handler: () =>
-      ok({
-        data: [
-          {
-            name: 'netra-mcp',
-            status: 'connected',
-            version: VERSION,
-            capabilities: {
-              tools: CATALOG.supervisor.tools,
-              resources: ['threads', 'agent_runs', 'usage_metrics'],
-              prompts: ['optimize_costs', 'detect_anomalies', 'plan_capacity'],
-            },
-            description: "The platform's own MCP server: agent tools, threads and usage metrics.",
+    handler: ({ app }) => {
+      const servers = [
+        {
+          name: 'netra-mcp',
+          status: 'connected',
+          version: VERSION,
+          capabilities: {
+            tools: tools(app, CATALOG.supervisor.tools),
+            resources: ['threads', 'agent_runs', 'usage_metrics'],
+            prompts: ['optimize_costs', 'detect_anomalies', 'plan_capacity'],
           },
-        ],
-      }),
+          description: "The platform's own MCP server: agent tools, threads and usage metrics.",
+        },
+      ];
+      if (app.latitudes.has('multi-mcp-servers')) {
+        servers.push({
+          name: 'netra-docs-mcp',
+          status: 'connected',
+          version: VERSION,
+          capabilities: { tools: tools(app, ['docs_search']), resources: ['runbooks'], prompts: ['explain_metric'] },
+          description: 'Platform documentation and runbooks.',
+        });
+      }
+      return ok({ data: servers });
+    },
   },
   {
     method: 'GET',
@@ -134,7 +178,12 @@ export const restRoutes: Route[] = [
   {
     method: 'GET',
     path: '/ws/health',
-    handler: ({ app }) => ok({ status: 'healthy', active_connections: app.activeConnections(), timestamp: isoNow() }),
+    handler: ({ app }) =>
+      ok({
+        status: app.latitudes.has('ws-degraded') ? 'degraded' : 'healthy',
+        active_connections: app.activeConnections(),
+        timestamp: epochMs(app, Date.now()),
+      }),
   },
   {
     method: 'GET',
@@ -154,7 +203,7 @@ export const restRoutes: Route[] = [
     path: '/api/agents',
     handler: async ({ app, req }) => {
       if (!app.faults.has('route-unprotected')) await requireUser(app, req);
-      return ok({ agents: AGENT_TYPES.map((type) => ({ type, ...CATALOG[type] })) });
+      return ok({ agents: AGENT_TYPES.map((type) => ({ type, ...CATALOG[type], tools: tools(app, CATALOG[type].tools) })) });
     },
   },
   { method: 'POST', path: '/api/agents/execute', handler: (call) => execute(call.app, call, undefined) },
@@ -163,7 +212,7 @@ export const restRoutes: Route[] = [
     path: '/api/agents/runs',
     handler: async ({ app, req }) => {
       const claims = await requireUser(app, req);
-      return ok({ runs: app.store.listRuns(claims.sub).map(runView) });
+      return ok({ runs: app.store.listRuns(claims.sub).map((r) => runItem(app, r)) });
     },
   },
   {
@@ -172,9 +221,9 @@ export const restRoutes: Route[] = [
     handler: async ({ app, req, params }) => {
       const claims = await requireUser(app, req);
       const run = app.store.run(params.id);
-      if (!run) throw detail(404, 'Run not found');
-      if (run.ownerId !== claims.sub) throw detail(403, 'Access denied');
-      return ok({ ...runView(run), events: [...run.events] });
+      if (!run) throw statusOnly(404, 'Run not found');
+      if (run.ownerId !== claims.sub) throw statusOnly(403, 'Access denied');
+      return ok({ ...runView(run, runTime(app)), events: [...run.events] });
     },
   },
   {
@@ -184,7 +233,7 @@ export const restRoutes: Route[] = [
       const type = call.params.type;
       if (!isAgentType(type)) {
         await requireUser(call.app, call.req);
-        throw detail(404, `Agent type '${type}' not found`);
+        throw statusOnly(404, `Agent type '${type}' not found`);
       }
       return execute(call.app, call, type);
     },
@@ -207,9 +256,9 @@ export const restRoutes: Route[] = [
     handler: async ({ app, req, query }) => {
       const claims = await requireUser(app, req);
       const { limit, offset } = paging(query, 20);
-      const threads = app.store.listThreads(claims.sub);
+      const threads = app.store.listThreads(claims.sub, app.latitudes.has('threads-by-activity'));
       if (app.faults.has('threads-oldest-first')) threads.reverse();
-      return ok(threads.slice(offset, offset + limit).map(threadView));
+      return ok(threads.slice(offset, offset + limit).map((t) => threadItem(app, t)));
     },
   },
   {
@@ -220,15 +269,18 @@ export const restRoutes: Route[] = [
   {
     method: 'PUT',
     path: '/api/threads/:id',
-    handler: async ({ app, req, params }) => {
-      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
-      const body = new BodyReader(await readJsonObject(req, false));
-      const title = body.string('title');
-      const metadata = body.object('metadata');
-      body.done();
+    handler: async (call) => {
+      const { app, req } = call;
+      const [thread, { title, metadata }] = await threadWithInput(call, async () => {
+        const body = new BodyReader(await readJsonObject(req, false));
+        const fields = { title: body.string('title'), metadata: body.object('metadata') };
+        body.done();
+        return fields;
+      });
       if (title !== undefined) thread.title = title;
-      if (metadata !== undefined) thread.metadata = { ...metadata, user_id: thread.ownerId };
-      thread.updatedAt = stamp();
+      const kept = app.latitudes.has('metadata-merge') ? thread.metadata : {};
+      if (metadata !== undefined) thread.metadata = { ...kept, ...metadata, user_id: thread.ownerId };
+      app.store.touch(thread);
       return ok(threadView(thread));
     },
   },
@@ -236,20 +288,22 @@ export const restRoutes: Route[] = [
     method: 'DELETE',
     path: '/api/threads/:id',
     handler: async ({ app, req, params }) => {
-      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
-      thread.archived = true;
+      const userId = (await requireUser(app, req)).sub;
+      if (app.latitudes.has('archived-delete-200') && app.store.archivedThread(params.id, userId)) return ok({ status: 'archived' });
+      ownThread(app, userId, params.id).archived = true;
       return ok({ status: 'archived' });
     },
   },
   {
     method: 'GET',
     path: '/api/threads/:id/messages',
-    handler: async ({ app, req, params, query }) => {
-      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
-      const { limit, offset } = paging(query, 50);
+    handler: async (call) => {
+      const [thread, { limit, offset }] = await threadWithInput(call, () => paging(call.query, 50));
       return ok({
         thread_id: thread.id,
-        messages: thread.messages.slice(offset, offset + limit),
+        messages: call.app.latitudes.has('list-item-extras')
+          ? thread.messages.slice(offset, offset + limit).map(messageListItem)
+          : thread.messages.slice(offset, offset + limit),
         total: thread.messages.length,
         limit,
         offset,
@@ -259,13 +313,14 @@ export const restRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/threads/:id/messages',
-    handler: async ({ app, req, params }) => {
-      const thread = ownThread(app, (await requireUser(app, req)).sub, params.id);
-      const body = new BodyReader(await readJsonObject(req, false));
-      const message = body.string('message', { required: true, nonEmpty: true });
-      const metadata = body.object('metadata');
-      body.done();
-      return ok(app.store.addMessage(thread, 'user', message!, metadata ?? {}));
+    handler: async (call) => {
+      const [thread, { message, metadata }] = await threadWithInput(call, async () => {
+        const body = new BodyReader(await readJsonObject(call.req, false));
+        const fields = { message: body.string('message', { required: true, nonEmpty: true }), metadata: body.object('metadata') };
+        body.done();
+        return fields;
+      });
+      return ok(call.app.store.addMessage(thread, 'user', message!, metadata ?? {}));
     },
   },
   {
@@ -277,9 +332,12 @@ export const restRoutes: Route[] = [
       const ttl = body.int('ttl_seconds', 30, 3600, 300);
       body.done();
       const id = `tkt_${randomBytes(16).toString('hex')}`;
-      const expiresAtMs = Date.now() + ttl * 1000;
+      let expiresAtMs = Date.now() + ttl * 1000;
+      // A whole-second expires_at is rounded up and is then the real expiry: the ticket still lives ttl_seconds.
+      if (app.latitudes.has('iso-offset-seconds')) expiresAtMs = Math.ceil(expiresAtMs / 1000) * 1000;
       app.store.tickets.set(id, { id, userId: claims.sub, issuerJti: claims.jti, expiresAtMs, used: false });
-      return ok({ ticket_id: id, expires_at: isoNow(expiresAtMs), websocket_url: `${app.wsUrl}?ticket=${id}` });
+      const websocketUrl = app.latitudes.has('ticket-url-plain') ? app.wsUrl : `${app.wsUrl}?ticket=${id}`;
+      return ok({ ticket_id: id, expires_at: app.store.iso(expiresAtMs), websocket_url: websocketUrl });
     },
   },
 ];

@@ -1,11 +1,23 @@
 /**
  * The HTTP front door: headers every response carries, CORS, route matching (404/405), Bearer auth for
- * protected routes, and turning thrown HttpErrors into FastAPI-style replies. Route tables live in
+ * protected routes, and turning thrown HttpErrors into FastAPI-style replies. The latitudes that change how every
+ * reply is worded or sent (extra fields, error bodies, jitter) are applied here. Route tables live in
  * auth-routes.ts and rest-routes.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultSet } from './faults';
-import { HttpError, corsAllows, corsHeaders, detail, preflightHeaders, requestIdFor, sendJson } from './http-util';
+import {
+  HttpError,
+  corsAllows,
+  corsHeaders,
+  detail,
+  preflightHeaders,
+  requestIdFor,
+  sendJson,
+  statusOnly,
+  type FieldProblem,
+} from './http-util';
+import { withExtraFields, type LatitudeSet } from './latitudes';
 import type { RunEngine } from './runs';
 import type { Store } from './store';
 import type { Claims, TokenService } from './tokens';
@@ -22,10 +34,13 @@ export interface App {
   startedAtMs: number;
   readyAtMs: number;
   faults: FaultSet;
+  latitudes: LatitudeSet;
   store: Store;
   tokens: TokenService;
   engine: RunEngine;
   activeConnections(): number;
+  /** Closes the open WebSocket connections that authenticated with the token whose jti this is. */
+  closeSockets(jti: string): void;
 }
 
 export interface Call {
@@ -71,7 +86,8 @@ export async function requireUser(app: App, req: IncomingMessage): Promise<Claim
   if (app.faults.has('test-header-bypass') && req.headers[TEST_SWITCH_HEADER] !== undefined) {
     return { sub: 'demo-user', email: 'demo@staging.test', permissions: [], iat: 0, exp: 0, jti: 'demo' };
   }
-  if (token === undefined) throw detail(403, NOT_AUTHENTICATED);
+  const headerGiven = req.headers.authorization !== undefined && app.latitudes.has('non-bearer-401');
+  if (token === undefined && !headerGiven) throw detail(403, NOT_AUTHENTICATED);
   throw detail(401, INVALID_TOKEN);
 }
 
@@ -118,6 +134,55 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
   return params;
 }
 
+/** What handleHttp sends: a JSON body, a plain text, or no body. */
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  json?: unknown;
+  text?: string;
+}
+
+/** Upper bound of the random wait the jitter latitude adds to every REST and auth response. */
+const JITTER_MS = 40;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An HttpError as this server words it; the latitudes choose other bodies for status-only errors and 422s. */
+function errorAnswer(app: App, err: HttpError): Answer {
+  const { status, headers } = err;
+  if (err.statusOnly && app.latitudes.has('plain-status-errors')) {
+    const message = String(err.body.detail);
+    return status === 405 ? { status, headers, text: message } : { status, headers, json: { error: { code: status, message } } };
+  }
+  if (status === 422 && app.latitudes.has('validation-detail-string') && Array.isArray(err.body.detail)) {
+    const problems = err.body.detail as FieldProblem[];
+    return { status, headers, json: { detail: problems.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; ') } };
+  }
+  return { status, headers, json: err.body };
+}
+
+async function answer(app: App, router: Router, req: IncomingMessage, origin: string | undefined, corsOk: boolean): Promise<Answer> {
+  try {
+    if (req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+      if (app.latitudes.has('cors-preflight-200'))
+        return { status: 200, headers: { ...(corsOk ? preflightHeaders(req) : {}), 'content-length': '0' } };
+      if (!corsOk) return { status: 400, json: { detail: 'Disallowed CORS origin' } };
+      return { status: 204, headers: preflightHeaders(req) };
+    }
+    // Split by hand: new URL() would read a path like //x as a host name.
+    const [pathname, search = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const found = router.match(method, pathname);
+    if (!found) return { status: 404, json: { detail: 'Not Found' } };
+    if ('allow' in found) return errorAnswer(app, statusOnly(405, 'Method Not Allowed', { allow: found.allow.join(', ') }));
+    const result = await found.route.handler({ app, req, params: found.params, query: new URLSearchParams(search) });
+    return { status: result.status, json: result.body };
+  } catch (err) {
+    if (err instanceof HttpError) return errorAnswer(app, err);
+    return { status: 500, json: { detail: 'Internal Server Error' } };
+  }
+}
+
 /** Handles one HTTP request end to end; never throws. */
 export async function handleHttp(app: App, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.setHeader('x-request-id', requestIdFor(req, !app.faults.has('request-id-not-echoed')));
@@ -126,28 +191,21 @@ export async function handleHttp(app: App, router: Router, req: IncomingMessage,
   const corsOk = corsAllows(origin, app.corsOrigins, app.faults.has('cors-reflect-any-origin'));
   if (corsOk && origin) for (const [k, v] of Object.entries(corsHeaders(origin))) res.setHeader(k, v);
 
-  const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-    if (status >= 400 && app.faults.has('nosniff-success-only')) res.removeHeader('x-content-type-options');
-    sendJson(res, status, body, headers);
-  };
-
-  try {
-    if (req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
-      if (!corsOk) return reply(400, { detail: 'Disallowed CORS origin' });
-      res.writeHead(204, preflightHeaders(req));
-      res.end();
-      return;
-    }
-    // Split by hand: new URL() would read a path like //x as a host name.
-    const [pathname, search = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
-    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const found = router.match(method, pathname);
-    if (!found) return reply(404, { detail: 'Not Found' });
-    if ('allow' in found) return reply(405, { detail: 'Method Not Allowed' }, { allow: found.allow.join(', ') });
-    const result = await found.route.handler({ app, req, params: found.params, query: new URLSearchParams(search) });
-    reply(result.status, result.body);
-  } catch (err) {
-    if (err instanceof HttpError) return reply(err.status, err.body, err.headers);
-    reply(500, { detail: 'Internal Server Error' });
+  const out = await answer(app, router, req, origin, corsOk);
+  if (app.latitudes.has('jitter')) await sleep(app.latitudes.random() * JITTER_MS);
+  if (out.status >= 400 && app.faults.has('nosniff-success-only')) res.removeHeader('x-content-type-options');
+  if (out.json !== undefined) {
+    const body = app.latitudes.has('extra-fields') ? withExtraFields(out.json, app.latitudes.random) : out.json;
+    sendJson(res, out.status, body, out.headers);
+  } else if (out.text !== undefined) {
+    res.writeHead(out.status, {
+      ...out.headers,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(out.text),
+    });
+    res.end(out.text);
+  } else {
+    res.writeHead(out.status, out.headers);
+    res.end();
   }
 }

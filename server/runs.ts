@@ -1,12 +1,15 @@
 /**
  * Agent runs: validation shared by REST and WebSocket, the REST execute path (no events sent) and the WebSocket
  * path, which plays a run's events one by one with a pause between them so clients can act mid-run (stop,
- * disconnect). Delivery (fan-out, recovery buffering) belongs to the gateway, behind the EventSink interface.
+ * disconnect). A run's outcome (final status, assistant message) is written when it ends, or a moment later under
+ * the late-persistence latitude. Delivery (fan-out, recovery buffering) belongs to the gateway, behind the
+ * EventSink interface.
  */
 import { planRun, type AgentType, type Plan, type PlannedEvent } from './agents';
 import type { FaultSet } from './faults';
 import { isObject } from './http-util';
-import { stamp, type Run, type Store, type Thread } from './store';
+import type { LatitudeSet } from './latitudes';
+import type { Run, RunStatus, Store, Thread } from './store';
 
 /** Where played events go: the gateway (every open connection of the user, or the recovery buffer). */
 export interface EventSink {
@@ -19,6 +22,8 @@ export interface RunContext {
 }
 
 const MAX_SIMULATE_DELAY_MS = 10_000;
+/** late-persistence: how long after a run ends its outcome becomes visible. */
+const PERSIST_LAG_MS = 400;
 
 /** Reads `context` (and a top-level force_failure, which REST callers send): a problem text or the switches. */
 export function parseRunContext(context: unknown, topLevelForceFailure?: unknown): RunContext | string {
@@ -70,11 +75,14 @@ export interface RestOutcome {
 
 export class RunEngine {
   private readonly active = new Map<string, ActiveRun>();
+  /** Outcomes still waiting out PERSIST_LAG_MS. */
+  private readonly lagging = new Set<NodeJS.Timeout>();
   private sink: EventSink | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly faults: FaultSet,
+    private readonly latitudes: LatitudeSet,
     private readonly stepDelayMs: number,
   ) {}
 
@@ -93,16 +101,11 @@ export class RunEngine {
     const t0 = performance.now();
     const run = this.store.createRun(userId, type, thread.id);
     this.store.addMessage(thread, 'user', request);
-    const plan = planRun(type, request, this.faults);
+    const plan = planRun(type, request, this.faults, this.latitudes);
     const fail = ctx.forceFailure && !this.faults.has('force-failure-ignored');
-    if (fail) {
-      run.events.push('agent_started', 'agent_error');
-      this.store.finishRun(run, 'failed');
-    } else {
-      run.events.push('agent_started', ...plan.middle.map((e) => e.type), 'agent_completed');
-      if (!this.faults.has('assistant-message-not-saved')) this.store.addMessage(thread, 'assistant', plan.finalResponse);
-      this.store.finishRun(run, 'completed');
-    }
+    const events = fail ? ['agent_started', 'agent_error'] : ['agent_started', ...plan.middle.map((e) => e.type), 'agent_completed'];
+    if (!this.latitudes.has('rest-events-empty')) run.events.push(...events);
+    this.persist(run, thread, fail ? 'failed' : 'completed', plan.finalResponse);
     return { ok: !fail, run, plan, executionTimeS: elapsedMs(t0) / 1000 };
   }
 
@@ -112,7 +115,7 @@ export class RunEngine {
     this.store.addMessage(thread, 'user', request);
     const handle: ActiveRun = {
       run,
-      plan: planRun(type, request, this.faults),
+      plan: planRun(type, request, this.faults, this.latitudes),
       type,
       thread,
       pauseMs: Math.max(this.stepDelayMs, ctx.simulateDelayMs),
@@ -147,6 +150,26 @@ export class RunEngine {
   close(): void {
     for (const handle of this.active.values()) handle.cancelTimer?.();
     this.active.clear();
+    for (const timer of this.lagging) clearTimeout(timer);
+    this.lagging.clear();
+  }
+
+  /**
+   * Writes how a run ended: its final status (completed_at = now) and, for a completed run, the assistant message.
+   * Under late-persistence both are written PERSIST_LAG_MS later, completed_at still saying when the run ended.
+   */
+  private persist(run: Run, thread: Thread, status: Exclude<RunStatus, 'running'>, answer: string): void {
+    const endedMs = this.store.now();
+    const write = () => {
+      this.store.finishRun(run, status, endedMs);
+      if (status === 'completed' && !this.faults.has('assistant-message-not-saved')) this.store.addMessage(thread, 'assistant', answer);
+    };
+    if (!this.latitudes.has('late-persistence')) return write();
+    const timer = setTimeout(() => {
+      this.lagging.delete(timer);
+      write();
+    }, PERSIST_LAG_MS);
+    this.lagging.add(timer);
   }
 
   private schedule(handle: ActiveRun): void {
@@ -182,10 +205,13 @@ export class RunEngine {
     this.schedule(handle);
   }
 
-  /** The terminal event. State (messages, run status) is written before it is sent, so a client that reacts to it sees it. */
+  /**
+   * The terminal event. State (messages, run status) is written before it is sent, so a client that reacts to it sees
+   * it; under late-persistence it is written a moment after.
+   */
   private finish(handle: ActiveRun, status: 'completed' | 'failed' | 'cancelled'): void {
     this.active.delete(handle.run.run_id);
-    this.store.finishRun(handle.run, status);
+    this.persist(handle.run, handle.thread, status, handle.plan.finalResponse);
     const executionMs = elapsedMs(handle.startedMs);
     if (status === 'failed') {
       this.emit(handle, handle.type, 'agent_error', {
@@ -193,9 +219,6 @@ export class RunEngine {
         error_message: `The ${handle.type} agent failed: context.force_failure was set`,
       });
       return;
-    }
-    if (status === 'completed' && !this.faults.has('assistant-message-not-saved')) {
-      this.store.addMessage(handle.thread, 'assistant', handle.plan.finalResponse);
     }
     this.emit(handle, handle.type, 'agent_completed', {
       status,
@@ -215,7 +238,7 @@ export class RunEngine {
       thread_id: run.thread_id,
       user_id: run.ownerId,
       agent_name: agent,
-      timestamp: stamp(),
+      timestamp: this.store.stamp(),
       ...fields,
     };
     if (!this.faults.has('data-not-mirrored')) frame.data = { ...fields };

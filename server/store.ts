@@ -1,6 +1,7 @@
 /**
  * All server state, in memory: users, threads and their messages, agent runs, WebSocket tickets and the token
- * bookkeeping (revoked jtis, spent refresh tokens). Ownership checks live here so REST and WebSocket share them.
+ * bookkeeping (revoked jtis, spent refresh tokens). Ownership checks live here so REST and WebSocket share them,
+ * and so does the clock: timestamps never go backwards and are written in one ISO form per server.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -20,6 +21,8 @@ export interface Thread {
   metadata: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
+  /** updated_at in milliseconds, for ordering by activity whatever the timestamps' form. */
+  updatedMs: number;
   archived: boolean;
   /** Creation order; breaks ties between equal timestamps. */
   seq: number;
@@ -43,8 +46,8 @@ export interface Run {
   agent_type: string;
   status: RunStatus;
   thread_id: string;
-  started_at: string;
-  completed_at?: string;
+  startedMs: number;
+  completedMs?: number;
   /** Event types in emitted order. */
   events: string[];
   seq: number;
@@ -69,7 +72,12 @@ function monotonicNow(): number {
   lastMs = Math.max(lastMs, Date.now());
   return lastMs;
 }
-export const stamp = () => new Date(monotonicNow()).toISOString();
+
+/** How the server writes an ISO timestamp. */
+export type IsoFormat = (ms: number) => string;
+export const isoMillis: IsoFormat = (ms) => new Date(ms).toISOString();
+/** The iso-offset-seconds latitude: whole seconds with +00:00. */
+export const isoSeconds: IsoFormat = (ms) => `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
 
 function hashPassword(password: string, salt = randomBytes(16).toString('hex')): string {
   return `${salt}:${createHash('sha256').update(`${salt}:${password}`).digest('hex')}`;
@@ -77,6 +85,8 @@ function hashPassword(password: string, salt = randomBytes(16).toString('hex')):
 
 export class Store {
   private seq = 0;
+  /** Formats every ISO timestamp the server sends. */
+  readonly iso: IsoFormat;
   readonly users = new Map<string, User>();
   private readonly userIdByEmail = new Map<string, string>();
   private readonly threads = new Map<string, Thread>();
@@ -88,6 +98,20 @@ export class Store {
   readonly spentRefreshJtis = new Set<string>();
   /** access jti -> the refresh token issued with it (logout revokes both). */
   readonly pairRefresh = new Map<string, { jti: string; exp: number }>();
+
+  constructor(iso: IsoFormat = isoMillis) {
+    this.iso = iso;
+  }
+
+  /** Now in milliseconds, never before an earlier reading. */
+  now(): number {
+    return monotonicNow();
+  }
+
+  /** Now as an ISO timestamp, never before an earlier one. */
+  stamp(): string {
+    return this.iso(monotonicNow());
+  }
 
   nextSeq(): number {
     return ++this.seq;
@@ -116,7 +140,8 @@ export class Store {
 
   // --- threads ---
   createThread(ownerId: string, title: string, metadata: Record<string, unknown>): Thread {
-    const now = stamp();
+    const nowMs = monotonicNow();
+    const now = this.iso(nowMs);
     const thread: Thread = {
       id: newId('thr'),
       ownerId,
@@ -124,6 +149,7 @@ export class Store {
       metadata: { ...metadata, user_id: ownerId },
       createdAt: now,
       updatedAt: now,
+      updatedMs: nowMs,
       archived: false,
       seq: this.nextSeq(),
       messages: [],
@@ -143,15 +169,28 @@ export class Store {
     return { ok: true, thread };
   }
 
-  /** The user's live threads, newest first (creation order). */
-  listThreads(ownerId: string): Thread[] {
-    return (this.threadsByOwner.get(ownerId) ?? []).filter((t) => !t.archived).sort((a, b) => b.seq - a.seq);
+  /** The owner's thread that is already archived, if `id` names one. */
+  archivedThread(id: string, userId: string): Thread | undefined {
+    const thread = this.threads.get(id);
+    return thread?.archived && thread.ownerId === userId ? thread : undefined;
+  }
+
+  /** The user's live threads, newest first: by creation, or by activity (updated_at, then creation). */
+  listThreads(ownerId: string, byActivity = false): Thread[] {
+    const live = (this.threadsByOwner.get(ownerId) ?? []).filter((t) => !t.archived);
+    return live.sort((a, b) => (byActivity ? b.updatedMs - a.updatedMs : 0) || b.seq - a.seq);
+  }
+
+  /** Moves updated_at to now. */
+  touch(thread: Thread): void {
+    thread.updatedMs = monotonicNow();
+    thread.updatedAt = this.iso(thread.updatedMs);
   }
 
   addMessage(thread: Thread, role: Message['role'], content: string, metadata: Record<string, unknown> = {}): Message {
-    const message: Message = { id: newId('msg'), thread_id: thread.id, role, content, created_at: stamp(), metadata };
+    this.touch(thread);
+    const message: Message = { id: newId('msg'), thread_id: thread.id, role, content, created_at: thread.updatedAt, metadata };
     thread.messages.push(message);
-    thread.updatedAt = message.created_at;
     return message;
   }
 
@@ -163,7 +202,7 @@ export class Store {
       agent_type: agentType,
       status: 'running',
       thread_id: threadId,
-      started_at: stamp(),
+      startedMs: monotonicNow(),
       events: [],
       seq: this.nextSeq(),
     };
@@ -174,9 +213,10 @@ export class Store {
     return run;
   }
 
-  finishRun(run: Run, status: Exclude<RunStatus, 'running'>): void {
+  /** Records the run's end; `atMs` is when it ended (it may be written later than that). */
+  finishRun(run: Run, status: Exclude<RunStatus, 'running'>, atMs: number = monotonicNow()): void {
     run.status = status;
-    run.completed_at = stamp();
+    run.completedMs = atMs;
   }
 
   run(id: unknown): Run | undefined {
@@ -200,13 +240,17 @@ export function threadView(t: Thread) {
   };
 }
 
-export function runView(r: Run) {
+/** A message as list views show it under list-item-extras: with a rough token count the single view lacks. */
+export const messageListItem = (m: Message) => ({ ...m, token_estimate: Math.ceil(m.content.length / 4) });
+
+/** A run as REST shows it; `time` writes started_at and completed_at. */
+export function runView(r: Run, time: (ms: number) => string | number) {
   return {
     run_id: r.run_id,
     agent_type: r.agent_type,
     status: r.status,
     thread_id: r.thread_id,
-    started_at: r.started_at,
-    ...(r.completed_at ? { completed_at: r.completed_at } : {}),
+    started_at: time(r.startedMs),
+    ...(r.completedMs !== undefined ? { completed_at: time(r.completedMs) } : {}),
   };
 }

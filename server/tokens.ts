@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, compactVerify, decodeProtectedHeader, base64url } from 'jose';
 import type { FaultSet } from './faults';
+import type { LatitudeSet } from './latitudes';
 import type { Store, User } from './store';
 
 const ISSUER = 'netra-auth-service';
@@ -47,14 +48,23 @@ export class TokenService {
     private readonly environment: string,
     private readonly store: Store,
     private readonly faults: FaultSet,
+    private readonly latitudes: LatitudeSet,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   private sign(user: User, type: TokenType, ttl: number, jti: string): Promise<string> {
     const iat = Math.floor(Date.now() / 1000);
-    return new SignJWT({ email: user.email, permissions: user.permissions, token_type: type, env: this.environment })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    // extra-fields: a claim and a header field the contract does not name.
+    const extra = this.latitudes.has('extra-fields');
+    return new SignJWT({
+      email: user.email,
+      permissions: user.permissions,
+      token_type: type,
+      env: this.environment,
+      ...(extra ? { scope: 'platform' } : {}),
+    })
+      .setProtectedHeader(extra ? { alg: 'HS256', typ: 'JWT', kid: 'reference-hs256' } : { alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
