@@ -238,5 +238,27 @@ export const startAgent = (agentType: string, text: string, extra: Frame = {}) =
   ...extra,
 });
 
+/** A whole run of `agentType` for a fresh user on a fresh socket: all of its frames. */
+export async function runOf(srv: RunningServer, agentType: string, request: string, extra: Frame = {}): Promise<Frame[]> {
+  const user = await newUser(srv.url);
+  const client = await connect(srv.wsUrl, { token: user.access });
+  try {
+    const text = uniqueText(request);
+    return await playRun(client, startAgent(agentType, text, extra), text);
+  } finally {
+    await client.close();
+  }
+}
+
 /** Resolves after `ms` (for the few checks that must prove something did NOT happen). */
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The first truthy result of `check` within `timeoutMs`, else the last one: for effects the contract gives no moment. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 2000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const seen = await check();
+    if (seen || performance.now() > deadline) return seen;
+    await pause(50);
+  }
+}
