@@ -130,6 +130,11 @@ const FAULT_TABLE = [
     breaks: 'events emitted while the user had no connection are lost',
   },
   {
+    name: 'recovery-buffer-dropped',
+    clause: '§4 Recovery "its remaining events are delivered on that user\'s next connection, each with recovered: true, in order"',
+    breaks: 'events buffered while the user had no connection are dropped, yet the later live events still carry recovered: true',
+  },
+  {
     name: 'heartbeat-never-sent',
     clause: '§4 "When idle for heartbeat_interval seconds the server sends heartbeat"',
     breaks: 'idle connections never get a heartbeat frame',

@@ -357,10 +357,11 @@ export class Gateway implements EventSink {
     if (runFrames.length > 0 && this.openConnections(userId).length === 0) this.buffer(userId, runFrames, 'first');
   }
 
-  /** Frames for a user without an open connection wait for the next one, flagged recovered (the recovery fault drops them). */
+  /** Frames for a user without an open connection wait for the next one, flagged recovered (the recovery faults drop them). */
   private buffer(userId: string, frames: Frame[], where: 'first' | 'last'): void {
     if (this.app.faults.has('recovery-not-delivered')) return;
     for (const f of frames) this.recovering.add(f.run_id as string);
+    if (this.app.faults.has('recovery-buffer-dropped')) return;
     const flagged = frames.map((f) => {
       const copy = { ...f, recovered: true };
       if (this.app.latitudes.has('jitter')) this.deliveryOrder.set(copy, this.deliveryOrder.get(f) ?? ++this.delivered);

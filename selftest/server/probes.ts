@@ -13,6 +13,7 @@ import type { RunningServer } from '../../server/index';
 import {
   ALLOWED_ORIGIN,
   BYPASS_KEY,
+  TERMINAL,
   call,
   connect,
   decodeClaims,
@@ -203,6 +204,31 @@ export const PROBES: Record<FaultName, Probe> = {
     const leaked = bystander.frames.filter((f) => f.run_id === frames[0].run_id).length;
     await Promise.all([client.close(), bystander.close()]);
     return leaked === 0 ? undefined : `another user received ${leaked} frames of the run`;
+  },
+  'recovery-buffer-dropped': async (srv) => {
+    const u = await newUser(srv.url);
+    const first = await connect(srv.wsUrl, { token: u.access });
+    const text = uniqueText('summarise usage');
+    first.send(startAgent('data', text, { context: { simulate_delay_ms: 60 } }));
+    const started = await first.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+    await first.close();
+    await pause(150); // events emitted now must wait for the next connection
+    const second = await connect(srv.wsUrl, { token: u.access });
+    try {
+      await second.waitFor((f) => f.run_id === started.run_id && TERMINAL.has(f.type), 5000);
+    } catch {
+      return undefined; // nothing came back at all: the recovery-not-delivered probe's clause
+    } finally {
+      await second.close();
+    }
+    const rest = second.frames.filter((f) => f.run_id === started.run_id);
+    // Unflagged events are recovery-not-delivered's clause; flagged ones promise every remaining event, in order.
+    if (!rest.some((f) => f.recovered === true)) return undefined;
+    const logged = await call(srv.url, 'GET', `/api/agents/runs/${started.run_id}`, { token: u.access });
+    const seen = [...first.frames.filter((f) => f.run_id === started.run_id), ...rest].map((f) => f.type);
+    return seen.join() === logged.body.events.join()
+      ? undefined
+      : `the two connections got ${seen.length} of the run's ${logged.body.events.length} events: recovery lost some`;
   },
   'recovery-not-delivered': async (srv) => {
     const u = await newUser(srv.url);
