@@ -14,18 +14,19 @@ async function main(): Promise<void> {
     process.stderr.write(`reference server: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
+  // Listening for signals before the ready line: whoever reads it may stop the server at once.
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
   const faults = options.faults?.length ? options.faults.join(',') : 'none';
   // Latitudes are named only when some are on, so the default ready line stays as it always was.
   const latitudes = options.latitudes?.length ? `, latitudes: ${options.latitudes.join(',')}` : '';
   process.stdout.write(
     `reference server ready at ${server.url} (environment ${options.environment ?? DEFAULTS.environment}, faults: ${faults}${latitudes})\n`,
   );
-
-  const stop = () => {
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 void main();
