@@ -343,3 +343,21 @@ export const ownFields = (type: string): string[] => contract().ownFields(type);
 
 /** The top-level fields every run event carries (`type, run_id, thread_id, user_id, agent_name, timestamp`). */
 export const runEnvelopeFields = (): string[] => contract().runEnvelopeFields();
+
+let routes: { operation: string; method: string; pattern: RegExp; params: number }[] | undefined;
+
+/**
+ * The operation (`"GET /api/threads/{id}"`) a request to `path` with `method` is, or undefined when the documents
+ * have none: for grouping measured latency by route.
+ */
+export function operationOf(method: string, path: string): string | undefined {
+  routes ??= operations().map((operation) => {
+    const [verb, template] = operation.split(' ');
+    const pattern = template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    return { operation, method: verb, pattern: new RegExp(`^${pattern.join('[^/]+')}/?$`), params: pattern.length - 1 };
+  });
+  // A literal path wins over a template that also matches it (`/api/agents/execute` over `/api/agents/{type}`).
+  routes.sort((a, b) => a.params - b.params);
+  const bare = path.split('?')[0];
+  return routes.find((r) => r.method === method.toUpperCase() && r.pattern.test(bare))?.operation;
+}
