@@ -1,6 +1,7 @@
 /**
  * Fault coverage: runs the suites against the embedded server once per fault switch and checks that the switch is
- * caught — at least one test fails, and every test whose catalog "catches" column names the regression fails.
+ * caught — at least one test fails, and every test whose catalog `catches` (tests/catalog.ts) is one of the
+ * fault's `caughtBy` regressions (server/faults.ts) fails.
  *
  *   npx tsx scripts/fault-coverage.ts [--faults a,b] [--targeted] [--write] [--concurrency N]
  *
@@ -14,83 +15,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FAULTS, serverOptionsFromEnv, startServer } from '../server/index';
+import { listTests, type ListedTest } from './list-tests';
 
 const REPO = path.resolve(__dirname, '..');
-const CATALOG = path.resolve(REPO, '..', 'shared', 'suites.md');
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
-
-/**
- * Which regressions of the catalog's "catches" column each fault switch is. A test is expected to catch a fault
- * when its catches cell (or one of its comma-separated parts) is one of these names, or, where a catches name is
- * ambiguous ("cross-user leak" is a REST ACL in P1 and event isolation in core 1.5), when its title is listed.
- */
-export const FAULT_CATCHES: Record<string, string[]> = {
-  'alg-none-accepted': ['alg none'],
-  'expiry-ignored': ['expiry ignored'],
-  'refresh-accepted-as-access': ['type unchecked', 'lax header path'],
-  'issuer-unchecked': ['iss unchecked'],
-  'test-header-bypass': ['REST header bypass'],
-  'refresh-reusable': ['replay'],
-  'logout-not-revoking': ['no revocation', 'revoked works'],
-  'bypass-key-unchecked': ['open bypass'],
-  'route-unprotected': ['unprotected route', 'catalog, auth'],
-  'cors-reflect-any-origin': ['reflecting CORS', 'lax allow-list'],
-  'request-id-not-echoed': ['burst mix-up', 'no correlation'],
-  'nosniff-success-only': ['success-only headers'],
-  'thread-ownership-unchecked': ['thread ACL', 'message ACL', 'test_016_user_context_isolation_real'],
-  'threads-oldest-first': ['sort order'],
-  'force-failure-ignored': ['failure sticks', 'masked failure', 'breaker stuck', 'cross-user trip'],
-  'ws-subprotocol-auth-broken': ['forged token', 'socket dropped', 'per-transport bugs'],
-  'ticket-reusable': ['ticket replay'],
-  'ws-query-token-accepted': ['extra transport'],
-  'ws-demo-fallback': ['open upgrade', 'demo fallback'],
-  'welcome-user-id-truncated': ['no welcome'],
-  'agent-thinking-dropped': ['event dropped', 'step counter'],
-  'thinking-after-tools': ['phase order'],
-  'tool-completed-renamed': ['renamed events', 'tool pairing', 'tools skipped'],
-  'data-not-mirrored': ['missing fields', 'envelope', 'context lost'],
-  'chunks-mismatch': ['chunks ≠ answer'],
-  'cross-user-event-leak': ['event leak', 'isolation', '1.5 test_concurrent_websocket_real'],
-  'recovery-not-delivered': ['disconnect loss', 'recovery unlogged'],
-  'recovery-buffer-dropped': ['disconnect loss', 'recovery unlogged'],
-  'heartbeat-never-sent': ['no liveness'],
-  'connection-limit-unenforced': ['no per-user cap', 'slot leak'],
-  'oversized-frames-accepted': ['unbounded frames', 'session poisoned'],
-  'stop-ignored': ['stop ignored'],
-  'supervisor-skips-data': ['delegation order', 'sub-agent skipped', 'delegation', 'no delegation'],
-  'assistant-message-not-saved': ['not persisted', 'run not in thread'],
-  'short-answers': ['slow, shallow', 'no value', 'no usable output', 'hollow agent'],
-  'savings-missing': ['no savings', 'subject routing'],
-  'slow-health': ['slow health'],
-};
 
 /** Harness settings that shorten waits without weakening a check against a local server (no network latency). */
 const FAST_ENV = { QUIET_MS: '1000', RUN_DELAY_MS: '400', THROUGHPUT_WINDOW_S: '2' };
 
-interface CatalogTest {
-  project: string;
-  title: string;
-  catches: string;
-}
-
-/** The catalog's tests: project (from the section), title (id_name without "(was …)"/"(S)"), catches. */
-export function readCatalog(file = CATALOG): CatalogTest[] {
-  const tests: CatalogTest[] = [];
-  let project = '';
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const section = /^## (.*)/.exec(line)?.[1] ?? '';
-    if (section) project = /project `([a-z-]+)`/.exec(section)?.[1] ?? (/^Staging core/.test(section) ? 'core' : project);
-    const row = /^\| ((?:\d+\.\d+ )?test_[^|]*?) \|.*\| ([^|]*) \|$/.exec(line);
-    if (row) tests.push({ project, title: row[1].replace(/ \((was [^)]*|S)\)/g, '').trim(), catches: row[2].trim() });
-  }
-  return tests;
-}
-
-export function expectedCatchers(fault: string, catalog: CatalogTest[]): CatalogTest[] {
-  const names = FAULT_CATCHES[fault] ?? [];
-  return catalog.filter(
-    (t) => names.includes(t.title) || names.includes(t.catches) || t.catches.split(/,\s*/).some((part) => names.includes(part)),
-  );
+/** The tests expected to catch `fault`: those whose `catches` (or a comma-separated part of it) the fault names. */
+export function expectedCatchers(fault: string, tests: readonly ListedTest[]): ListedTest[] {
+  const names = FAULTS.find((f) => f.name === fault)?.caughtBy ?? [];
+  const named = (catches: string | undefined) => !!catches && [catches, ...catches.split(/,\s*/)].some((part) => names.includes(part));
+  return tests.filter((t) => names.includes(t.title) || named(t.catches));
 }
 
 export interface FaultResult {
@@ -109,7 +46,11 @@ const key = (t: { project: string; title: string }) => `${t.project} › ${t.tit
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs the suites (or only `only`) with `fault` switched on; returns failing tests as "project › title". */
-async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ failing: string[]; ran: number; ms: number; summary: string }> {
+async function runWithFault(
+  fault: string,
+  latitudes: readonly string[],
+  only?: ListedTest[],
+): Promise<{ failing: string[]; ran: number; ms: number; summary: string }> {
   const root = mkdtempSync(path.join(os.tmpdir(), `fault-${fault}-`));
   const reporter = only ? 'json,./reporter/iteration-reporter.ts' : 'json';
   const args = [PLAYWRIGHT_CLI, 'test', `--reporter=${reporter}`, `--output=${path.join(root, 'results')}`, '--retries=0'];
@@ -121,14 +62,12 @@ async function runWithFault(fault: string, only?: CatalogTest[]): Promise<{ fail
   // The embedded server, started here with the fault instead of by playwright.config.ts: one process less per run.
   const secret = randomBytes(32).toString('base64url');
   const bypassKey = randomBytes(16).toString('base64url');
-  // STAGING_LATITUDES in this script's environment: the fault is switched on over those other conforming choices.
-  const { latitudes } = serverOptionsFromEnv({ STAGING_LATITUDES: process.env.STAGING_LATITUDES });
   const server = await startServer({
     port: 0,
     jwtSecret: secret,
     bypassKey,
     faults: [fault],
-    latitudes,
+    latitudes: [...latitudes],
     agentStepDelayMs: 1,
     heartbeatIntervalS: 1,
   });
@@ -184,18 +123,20 @@ interface Suite {
 
 export async function faultCoverage(options: {
   faults?: string[];
+  /** Latitude switches on in every fault's server: the fault must be caught over those conforming choices too. */
+  latitudes?: readonly string[];
   targeted?: boolean;
   concurrency?: number;
   log?: (line: string) => void;
 }): Promise<FaultResult[]> {
-  const catalog = readCatalog();
+  const catalog = listTests();
   const faults = options.faults ?? FAULTS.map((f) => f.name);
   const queue = [...faults];
   const results: FaultResult[] = [];
   const worker = async () => {
     for (let fault = queue.shift(); fault; fault = queue.shift()) {
       const expected = expectedCatchers(fault, catalog);
-      const run = await runWithFault(fault, options.targeted ? expected : undefined);
+      const run = await runWithFault(fault, options.latitudes ?? [], options.targeted ? expected : undefined);
       const missed = expected.map(key).filter((k) => !run.failing.includes(k));
       const unnamed = options.targeted ? run.failing.filter((k) => !run.summary.includes(k.split(' › ')[1])) : [];
       const result = {
@@ -225,7 +166,7 @@ export function renderCoverage(results: FaultResult[], meta: { date: string; tot
     '',
     `Generated by \`npx tsx scripts/fault-coverage.ts --write\` on ${meta.date} (${Math.round(meta.totalMs / 60000)} min): the whole suite`,
     'against the embedded server once per fault switch (docs/faults.md). **expected** = the tests whose catalog',
-    '"catches" column names the regression (scripts/fault-coverage.ts `FAULT_CATCHES`); all of them must fail.',
+    "`catches` is one of the fault's `caughtBy` regressions (server/faults.ts); all of them must fail.",
     '**also failing** = other tests the fault breaks as a consequence.',
     '',
     `${results.filter((r) => r.caught).length} of ${results.length} switches caught.`,
@@ -251,6 +192,8 @@ if (require.main === module) {
   const start = performance.now();
   void faultCoverage({
     faults: arg('--faults')?.split(','),
+    // STAGING_LATITUDES as for `npm run server`: each fault is switched on over those other conforming choices.
+    latitudes: serverOptionsFromEnv({ STAGING_LATITUDES: process.env.STAGING_LATITUDES }).latitudes,
     targeted: process.argv.includes('--targeted') && !write,
     concurrency: Number(arg('--concurrency') ?? 2),
     log: (line) => process.stdout.write(`${line}\n`),
