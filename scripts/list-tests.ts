@@ -37,9 +37,9 @@ interface JsonSuite {
 
 /** Every test of every project but `setup`, in the config's order. */
 export function listTests(): ListedTest[] {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   // Listing needs no target, and must not see one a caller configured for something else.
-  for (const name of ['STAGING_BASE_URL', 'STAGING_AUTH_URL', 'STAGING_WS_URL', 'PW_TEST_REPORTER']) delete env[name];
+  for (const name of ['STAGING_BASE_URL', 'STAGING_AUTH_URL', 'STAGING_WS_URL', 'PW_TEST_REPORTER', 'FORCE_COLOR']) delete env[name];
   const out = execFileSync(process.execPath, [PLAYWRIGHT_CLI, 'test', '--list', '--reporter=json'], {
     cwd: REPO,
     env,

@@ -1,0 +1,31 @@
+import { expect, test } from '@playwright/test';
+import { runHarness } from '../support/harness-run';
+
+/**
+ * The suites assert the contract, never the embedded server's own choices: against a server that takes every other
+ * conforming choice it can (all latitude switches, docs/latitudes.md), the whole suite passes, with nothing
+ * skipped: the embedded server has every key the tests need.
+ */
+test('the whole suite passes against the embedded server with every latitude on', async () => {
+  test.setTimeout(10 * 60_000);
+  const run = await runHarness(['--reporter=json'], { STAGING_LATITUDES: 'all' }, 9 * 60_000);
+  const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as {
+    stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+    suites: Suite[];
+  };
+  const failed: string[] = [];
+  const visit = (suite: Suite) => {
+    for (const spec of suite.specs ?? []) if (!spec.ok) failed.push(spec.title);
+    for (const child of suite.suites ?? []) visit(child);
+  };
+  for (const suite of report.suites) visit(suite);
+  expect(failed, 'tests that fail against a conforming server making other choices').toEqual([]);
+  expect(report.stats, run.stderr.slice(0, 2000)).toMatchObject({ unexpected: 0, flaky: 0, skipped: 0 });
+  expect(report.stats.expected, 'every test ran').toBeGreaterThanOrEqual(195);
+  expect(run.code).toBe(0);
+});
+
+interface Suite {
+  specs?: { title: string; ok: boolean }[];
+  suites?: Suite[];
+}
