@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { test, expect, type Message, type Thread, type TokenPair } from '../../fixtures';
-import { catalog, category } from '../catalog';
-import { ISO_UTC } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
+import { messageViews, roleContents } from '../../fixtures/client/messages';
+import { instant } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes } from '../../fixtures/shapes';
+import { catalog, category } from '../catalog';
 
 /** Counts fixed by the catalog rows (suites.md P5). */
 const BULK_MESSAGES = 20;
@@ -22,6 +22,19 @@ function utf8OfSize(base: string, bytes: number): string {
   return text + 'x'.repeat(bytes - Buffer.byteLength(text));
 }
 
+/** A thread as the fields the contract defines for it (a target may add others, varying between reads). */
+const threadView = (t: Thread) => ({
+  id: t.id,
+  title: t.title,
+  created_at: t.created_at,
+  updated_at: t.updated_at,
+  message_count: t.message_count,
+  user_id: t.metadata.user_id,
+});
+
+/** Each message's id, role and content in the order given (REST lists are oldest first). */
+const idRoleContents = (messages: readonly Message[]) => messages.map((m) => [m.id, m.role, m.content]);
+
 // CJK, RTL (Hebrew, Arabic), ZWJ emoji sequences, combining marks (not NFC-normalised), a skin-tone modifier.
 const MIXED_SCRIPT = '漢字かな交じり文。数据分析！ שלום עולם مرحبا بالعالم 👩‍👩‍👧‍👦 🏳️‍🌈 👨🏽‍💻 e\u0301 a\u0308 n\u0303 Z\u0351\u0362 | ';
 
@@ -31,57 +44,65 @@ test.describe(title, details, () => {
   test(
     'test_071_message_storage_real',
     catalog({
-      checks: 'message with metadata {k}; list; GET T → role user, thread_id T, ISO created_at, k kept; message_count = total = 1',
+      checks:
+        'A message posted with metadata {k} comes back as a user message of the thread with k kept; the thread lists it ' +
+        '(same id, role, content, k) as its only message, and its message_count is 1.',
       catches: 'metadata, count',
     }),
     async ({ user, api }) => {
       const thread = await user.createThread();
       const marker = randomUUID();
-      const posted = await api.post(`/api/threads/${thread.id}/messages`, {
-        data: { message: `stored ${marker}`, metadata: { k: marker } },
+      const content = `stored ${marker}`;
+      const posted = await api.post(`/api/threads/${thread.id}/messages`, { data: { message: content, metadata: { k: marker } } });
+      await expect(posted).toMatchContract('POST /api/threads/{id}/messages', 200, {
+        thread_id: thread.id,
+        role: 'user',
+        content,
+        metadata: { k: marker },
       });
-      expect(posted.status()).toBe(200);
       const message = (await posted.json()) as Message;
-      expect(message).toMatchObject({ ...shapes.message(thread.id, 'user'), content: `stored ${marker}`, metadata: { k: marker } });
       const listed = await api.get(`/api/threads/${thread.id}/messages`);
-      expect(listed.status()).toBe(200);
-      const list = await listed.json();
-      expect(list.total).toBe(1);
-      expect(list.messages, 'the listed message equals the stored one').toEqual([message]);
-      const fetched = await api.get(`/api/threads/${thread.id}`);
-      expect(fetched.status()).toBe(200);
-      expect((await fetched.json()).message_count, 'message_count = total').toBe(1);
+      await expect(listed).toMatchContract('GET /api/threads/{id}/messages', 200, { thread_id: thread.id, total: 1 });
+      const { messages } = (await listed.json()) as { messages: Message[] };
+      expect(idRoleContents(messages), 'the listed message is the stored one').toEqual([[message.id, 'user', content]]);
+      expect(messages[0].metadata, 'the listed message keeps its metadata').toMatchObject({ k: marker });
+      await expect(await api.get(`/api/threads/${thread.id}`), 'message_count = total').toMatchContract('GET /api/threads/{id}', 200, {
+        message_count: 1,
+      });
     },
   );
 
   test(
     'test_072_thread_storage_real',
-    catalog({ checks: 'nested metadata; PUT title + metadata; GET → = PUT values; metadata.user_id still U.id', catches: 'owner dropped' }),
+    catalog({
+      checks:
+        'A thread made with nested metadata keeps it, with the owner as metadata.user_id; after a PUT of a new title and ' +
+        'new nested metadata, GET shows that title and metadata, and metadata.user_id is still the owner.',
+      catches: 'owner dropped',
+    }),
     async ({ user, api }) => {
-      const created = await api.post('/api/threads', {
-        data: { title: 'nested', metadata: { project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } } } },
-      });
-      expect(created.status()).toBe(200);
+      const original = { project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } } };
+      const created = await api.post('/api/threads', { data: { title: 'nested', metadata: original } });
+      await expect(created).toMatchContract('POST /api/threads', 200, { metadata: { ...original, user_id: user.id } });
       const thread = (await created.json()) as Thread;
-      expect(thread.metadata).toEqual({ project: { name: 'alpha', tags: ['a', 'b'], limits: { rps: 5 } }, user_id: user.id });
       const title = `renamed ${randomUUID()}`;
       const metadata = { project: { name: 'beta', tags: ['c'], limits: { rps: 9, burst: [1, 2, { deep: true }] } }, stage: 'review' };
       const put = await api.put(`/api/threads/${thread.id}`, { data: { title, metadata } });
-      expect(put.status()).toBe(200);
-      expect(await put.json()).toMatchObject({ id: thread.id, title });
-      const fetched = await api.get(`/api/threads/${thread.id}`);
-      expect(fetched.status()).toBe(200);
-      const stored = (await fetched.json()) as Thread;
-      expect(stored.title).toBe(title);
-      expect(stored.metadata, 'GET holds the PUT metadata').toEqual(expect.objectContaining(metadata));
-      expect(stored.metadata.user_id, 'the owner survives the PUT').toBe(user.id);
+      await expect(put).toMatchContract('PUT /api/threads/{id}', 200, { id: thread.id, title });
+      // Whether PUT replaces or merges metadata is the target's choice: the sent keys and the owner must be there.
+      await expect(await api.get(`/api/threads/${thread.id}`), 'GET after the PUT').toMatchContract('GET /api/threads/{id}', 200, {
+        title,
+        metadata: { ...metadata, user_id: user.id },
+      });
     },
   );
 
   test(
     'test_073_user_profile_storage_real',
     catalog({
-      checks: "register {email,password,name}; login; /auth/me → login id/email/name = register's; me matches",
+      checks:
+        'A user registered with email, password and name logs in as the same profile (id, email, name), and /auth/me ' +
+        'with the login token names that user and email.',
       catches: 'profile lost',
     }),
     async ({ request, settings, users }) => {
@@ -91,29 +112,28 @@ test.describe(title, details, () => {
         name: `Profile ${randomUUID().slice(0, 6)}`,
       };
       const registered = await request.post(`${settings.authUrl}/auth/register`, { data: profile });
-      expect(registered.status()).toBe(200);
+      await expect(registered).toMatchContract('POST /auth/register', 200, {
+        user: { id: expect.stringMatching(/\S/), email: profile.email, name: profile.name },
+      });
       const reg = (await registered.json()) as TokenPair;
       users.track(reg);
-      expect(reg.user).toMatchObject({ id: shapes.nonEmpty(), email: profile.email, name: profile.name });
       const loggedIn = await request.post(`${settings.authUrl}/auth/login`, { data: { email: profile.email, password: profile.password } });
-      expect(loggedIn.status()).toBe(200);
+      await expect(loggedIn, 'login returns the registered profile').toMatchContract('POST /auth/login', 200, {
+        user: { id: reg.user.id, email: profile.email, name: profile.name },
+      });
       const login = (await loggedIn.json()) as TokenPair;
       users.track(login);
-      expect(login.user, 'login returns the registered profile').toMatchObject({
-        id: reg.user.id,
-        email: profile.email,
-        name: profile.name,
-      });
       const me = await request.get(`${settings.authUrl}/auth/me`, { headers: { Authorization: `Bearer ${login.access_token}` } });
-      expect(me.status()).toBe(200);
-      expect(await me.json()).toMatchObject({ user_id: reg.user.id, email: profile.email });
+      await expect(me).toMatchContract('GET /auth/me', 200, { user_id: reg.user.id, email: profile.email });
     },
   );
 
   test(
     'test_074_large_unicode_message_round_trip',
     catalog({
-      checks: '32 KiB: CJK, RTL, ZWJ emoji, combining marks → POST echo, list byte-identical',
+      checks:
+        'A 32 KiB message of CJK, RTL, ZWJ emoji and combining marks is echoed by the POST and listed as the only ' +
+        'message, byte-identical both times.',
       catches: 'truncation',
       was: 'file_upload',
     }),
@@ -122,7 +142,7 @@ test.describe(title, details, () => {
       const content = utf8OfSize(MIXED_SCRIPT, MESSAGE_SIZE_BYTES);
       expect(Buffer.byteLength(content), 'the message is exactly 32 KiB').toBe(MESSAGE_SIZE_BYTES);
       const posted = await api.post(`/api/threads/${thread.id}/messages`, { data: { message: content } });
-      expect(posted.status()).toBe(200);
+      await expect(posted).toMatchContract('POST /api/threads/{id}/messages', 200, { thread_id: thread.id, role: 'user' });
       const echoed = (await posted.json()) as Message;
       expect(Buffer.from(echoed.content).equals(Buffer.from(content)), 'POST echoes the content byte-identical').toBe(true);
       const { messages } = await user.messages(thread.id);
@@ -134,7 +154,9 @@ test.describe(title, details, () => {
   test(
     'test_075_message_retrieval_views',
     catalog({
-      checks: '3 messages; list; history → the same messages (ids, contents, roles) in both views; REST oldest first',
+      checks:
+        'Three posted messages are listed over REST oldest first (ids, roles, contents as posted); thread_history over ' +
+        'the socket holds the same messages, in any order.',
       catches: 'views diverge',
       was: 'file_retrieval',
     }),
@@ -142,53 +164,66 @@ test.describe(title, details, () => {
       const thread = await user.createThread();
       const posted: Message[] = [];
       for (const n of [1, 2, 3]) posted.push(await user.postMessage(thread.id, `view message ${n} ${randomUUID()}`));
-      const view = (ms: Message[]) => ms.map((m) => [m.id, m.role, m.content]);
       const { messages } = await user.messages(thread.id);
-      expect(view(messages), 'REST list').toEqual(view(posted));
+      expect(idRoleContents(messages), 'REST list, oldest first').toEqual(idRoleContents(posted));
       const socket = await sockets.open(user);
       const history = await socket.threadHistory(thread.id);
-      expect(history.type).toBe('thread_history');
-      expect(view(history.data?.messages as Message[]), 'WS history').toEqual(view(posted));
+      await expect(history).toMatchContract({ type: 'thread_history', data: { thread_id: thread.id } });
+      expect(messageViews(history.data?.messages as Message[]), 'WS history holds the same messages').toEqual(messageViews(posted));
     },
   );
 
   test(
     'test_076_thread_export',
     catalog({
-      checks: 'say(text, T); 2 messages; ?limit=100 → user, assistant, user, user; total 4',
+      checks:
+        "After a run in T, T's messages become the request and the answer; two messages posted after that make the " +
+        'full list (?limit=100) user, assistant, user, user in that order, total 4.',
       catches: 'run not in thread',
       was: 'data_export',
     }),
-    async ({ user, sockets }) => {
+    async ({ user, sockets, api, settings }) => {
       const thread = await user.createThread();
       const socket = await sockets.open(user);
       const text = uniqueRequest('Summarise this week of agent runs');
       const frames = await (await socket.say(text, { threadId: thread.id })).finished();
-      expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
+      const done = lastFrame(frames);
+      await expect(done).toMatchContract({ type: 'agent_completed', status: 'completed' });
+      const ran = [
+        ['user', text],
+        ['assistant', done.final_response],
+      ];
+      // The answer may take SETTLE_MS to be stored; the later messages must come after it.
+      await expect
+        .poll(async () => roleContents((await user.messages(thread.id)).messages), {
+          message: 'the thread holds the request and the answer',
+          timeout: settings.settleMs,
+        })
+        .toEqual(ran);
       const later = [`follow-up one ${randomUUID()}`, `follow-up two ${randomUUID()}`];
       for (const m of later) await user.postMessage(thread.id, m);
-      const exported = await user.messages(thread.id, 'limit=100');
+      const exported = await api.get(`/api/threads/${thread.id}/messages?limit=100`);
+      await expect(exported).toMatchContract('GET /api/threads/{id}/messages', 200, { total: 4 });
       expect(
-        exported.messages.map((m) => [m.role, m.content]),
+        roleContents(((await exported.json()) as { messages: Message[] }).messages),
         'the thread holds the request, the answer, then the later messages',
-      ).toEqual([
-        ['user', text],
-        ['assistant', lastFrame(frames).final_response],
-        ['user', later[0]],
-        ['user', later[1]],
-      ]);
-      expect(exported.total).toBe(4);
+      ).toEqual([...ran, ['user', later[0]], ['user', later[1]]]);
     },
   );
 
   test(
     'test_077_bulk_message_import',
-    catalog({ checks: '20 parallel messages → distinct ids; each content once; total 20', catches: 'lost writes', was: 'data_import' }),
+    catalog({
+      checks: 'Twenty messages posted at once all succeed with distinct ids, and the thread holds each content exactly once, total 20.',
+      catches: 'lost writes',
+      was: 'data_import',
+    }),
     async ({ user, api }) => {
       const thread = await user.createThread();
       const contents = Array.from({ length: BULK_MESSAGES }, (_, i) => `bulk ${i} ${randomUUID()}`);
       const responses = await Promise.all(contents.map((message) => api.post(`/api/threads/${thread.id}/messages`, { data: { message } })));
-      expect(responses.map((r) => r.status())).toEqual(Array(BULK_MESSAGES).fill(200));
+      for (const [i, response] of responses.entries())
+        await expect(response, `message #${i}`).toMatchContract('POST /api/threads/{id}/messages', 200, { content: contents[i] });
       const ids = ((await Promise.all(responses.map((r) => r.json()))) as Message[]).map((m) => m.id);
       expect(new Set(ids).size, 'distinct message ids').toBe(BULK_MESSAGES);
       const listed = await user.messages(thread.id, 'limit=100');
@@ -200,60 +235,84 @@ test.describe(title, details, () => {
 
   test(
     'test_078_data_survives_new_session',
-    catalog({ checks: 'T + message; new pair, same user → both visible', catches: 'data tied to token', was: 'backup_creation' }),
+    catalog({
+      checks:
+        'A thread and its message made in one session are both visible to a new login of the same user, whose token ' +
+        'differs from the first.',
+      catches: 'data tied to token',
+      was: 'backup_creation',
+    }),
     async ({ users, request, settings }) => {
       const user = await users.create({ via: 'register' });
       const thread = await user.createThread();
       const message = await user.postMessage(thread.id, `kept across sessions ${randomUUID()}`);
       const loggedIn = await request.post(`${settings.authUrl}/auth/login`, { data: { email: user.email, password: user.password } });
-      expect(loggedIn.status()).toBe(200);
+      await expect(loggedIn).toMatchContract('POST /auth/login', 200, { user: { id: user.id } });
       const pair = (await loggedIn.json()) as TokenPair;
       users.track(pair);
-      expect(pair.user.id).toBe(user.id);
       expect(pair.access_token, 'a new session has a new token').not.toBe(user.accessToken);
       const api = await users.contextFor(pair.access_token);
-      const fetched = await api.get(`/api/threads/${thread.id}`);
-      expect(fetched.status(), 'the thread is visible in the new session').toBe(200);
-      expect((await fetched.json()).id).toBe(thread.id);
+      await expect(await api.get(`/api/threads/${thread.id}`), 'the thread is visible in the new session').toMatchContract(
+        'GET /api/threads/{id}',
+        200,
+        { id: thread.id },
+      );
       const listed = await api.get(`/api/threads/${thread.id}/messages`);
-      expect(listed.status()).toBe(200);
-      expect((await listed.json()).messages, 'the message is visible in the new session').toEqual([message]);
+      await expect(listed).toMatchContract('GET /api/threads/{id}/messages', 200, { total: 1 });
+      expect(
+        idRoleContents(((await listed.json()) as { messages: Message[] }).messages),
+        'the message is visible in the new session',
+      ).toEqual(idRoleContents([message]));
     },
   );
 
   test(
     'test_079_archive_isolation',
-    catalog({ checks: 'T1, T2 + messages; DELETE T1 → T2 intact; T1 404', catches: 'wrong archive', was: 'backup_restoration' }),
+    catalog({
+      checks:
+        'Archiving T1 answers {"status":"archived"} and T1 then reads 404 "Thread not found", while T2 (id, title, times, ' +
+        'count, owner) and its messages are unchanged.',
+      catches: 'wrong archive',
+      was: 'backup_restoration',
+    }),
     async ({ user, api }) => {
       const [t1, t2] = [await user.createThread(), await user.createThread()];
       await user.postMessage(t1.id, `in T1 ${randomUUID()}`);
       await user.postMessage(t2.id, `in T2 ${randomUUID()}`);
-      const t2Before = await (await api.get(`/api/threads/${t2.id}`)).json();
+      const t2Before = (await (await api.get(`/api/threads/${t2.id}`)).json()) as Thread;
       const t2Messages = await user.messages(t2.id);
       const archived = await api.delete(`/api/threads/${t1.id}`);
-      expect(archived.status()).toBe(200);
-      expect(await archived.json()).toEqual({ status: 'archived' });
+      await expect(archived).toMatchContract('DELETE /api/threads/{id}', 200, { status: 'archived' });
       const t2After = await api.get(`/api/threads/${t2.id}`);
-      expect(t2After.status()).toBe(200);
-      expect(await t2After.json(), 'T2 unchanged').toEqual(t2Before);
-      expect(await user.messages(t2.id), 'T2 messages unchanged').toEqual(t2Messages);
-      await expect(await api.get(`/api/threads/${t1.id}`)).toBeContractError(404, 'Thread not found');
+      await expect(t2After).toMatchContract('GET /api/threads/{id}', 200);
+      expect(threadView((await t2After.json()) as Thread), 'T2 unchanged').toEqual(threadView(t2Before));
+      const messagesAfter = await user.messages(t2.id);
+      expect(messagesAfter.total, 'T2 still has its message').toBe(t2Messages.total);
+      expect(idRoleContents(messagesAfter.messages), 'T2 messages unchanged').toEqual(idRoleContents(t2Messages.messages));
+      await expect(await api.get(`/api/threads/${t1.id}`), 'the archived T1').toMatchContract('GET /api/threads/{id}', 404, {
+        detail: 'Thread not found',
+      });
     },
   );
 
   test(
     'test_080_timestamps',
     catalog({
-      checks: 'T and a message → ISO UTC, test window ± CLOCK_SKEW_S; updated_at ≥ created_at',
+      checks:
+        "A thread's created_at and updated_at and its message's created_at are ISO UTC within the test's time window " +
+        '± CLOCK_SKEW_S; created_at reads back unchanged and updated_at is not before it.',
       catches: 'timezone',
       was: 'data_retention',
     }),
     async ({ user, api, settings }) => {
       const windowStart = Date.now();
       const thread = await user.createThread();
-      const message = await user.postMessage(thread.id, `timestamped ${randomUUID()}`);
+      const posted = await api.post(`/api/threads/${thread.id}/messages`, { data: { message: `timestamped ${randomUUID()}` } });
+      await expect(posted).toMatchContract('POST /api/threads/{id}/messages', 200);
+      const message = (await posted.json()) as Message;
       const fetched = await api.get(`/api/threads/${thread.id}`);
-      expect(fetched.status()).toBe(200);
+      // The contract marks these <ISO>: the documents check the form, the test checks the instant.
+      await expect(fetched).toMatchContract('GET /api/threads/{id}', 200);
       const after = (await fetched.json()) as Thread;
       const windowEnd = Date.now();
       const skewMs = settings.clockSkewS * 1000;
@@ -262,11 +321,10 @@ test.describe(title, details, () => {
         ['thread updated_at', after.updated_at],
         ['message created_at', message.created_at],
       ] as const) {
-        expect(value, `${name} is ISO UTC`).toMatch(ISO_UTC);
         expect(Date.parse(value), `${name} not before the test (− CLOCK_SKEW_S)`).toBeGreaterThanOrEqual(windowStart - skewMs);
         expect(Date.parse(value), `${name} not after the test (+ CLOCK_SKEW_S)`).toBeLessThanOrEqual(windowEnd + skewMs);
       }
-      expect(after.created_at, 'created_at is stable').toBe(thread.created_at);
+      expect(instant(after.created_at), 'created_at is stable').toBe(instant(thread.created_at));
       expect(Date.parse(after.updated_at), 'updated_at ≥ created_at').toBeGreaterThanOrEqual(Date.parse(after.created_at));
     },
   );
@@ -274,27 +332,40 @@ test.describe(title, details, () => {
   test(
     'test_081_data_deletion',
     catalog({
-      checks: 'DELETE T; GET; list; PUT; DELETE → {"status":"archived"}; 404 "Thread not found"; absent; 404; 404',
+      checks:
+        'Archiving a thread answers {"status":"archived"}; then GET and PUT answer 404 "Thread not found", the list no ' +
+        'longer holds it, and a second DELETE answers either 200 {"status":"archived"} or 404 "Thread not found".',
       catches: 'archive no-op',
     }),
     async ({ user, api }) => {
       const thread = await user.createThread();
       const deleted = await api.delete(`/api/threads/${thread.id}`);
-      expect(deleted.status()).toBe(200);
-      expect(await deleted.json()).toEqual({ status: 'archived' });
-      await expect(await api.get(`/api/threads/${thread.id}`)).toBeContractError(404, 'Thread not found');
+      await expect(deleted).toMatchContract('DELETE /api/threads/{id}', 200, { status: 'archived' });
+      await expect(await api.get(`/api/threads/${thread.id}`), 'GET after the archive').toMatchContract('GET /api/threads/{id}', 404, {
+        detail: 'Thread not found',
+      });
       const list = await api.get('/api/threads?limit=100');
-      expect(list.status()).toBe(200);
+      await expect(list).toMatchContract('GET /api/threads', 200);
       expect(((await list.json()) as Thread[]).map((t) => t.id)).not.toContain(thread.id);
-      await expect(await api.put(`/api/threads/${thread.id}`, { data: { title: 'revived' } })).toBeContractError(404, 'Thread not found');
-      await expect(await api.delete(`/api/threads/${thread.id}`)).toBeContractError(404, 'Thread not found');
+      await expect(await api.put(`/api/threads/${thread.id}`, { data: { title: 'revived' } }), 'PUT after the archive').toMatchContract(
+        'PUT /api/threads/{id}',
+        404,
+        { detail: 'Thread not found' },
+      );
+      // The contract does not give a repeated DELETE's answer: both the archive result and the 404 conform.
+      const again = await api.delete(`/api/threads/${thread.id}`);
+      expect([200, 404], 'a second DELETE answers 200 or 404').toContain(again.status());
+      // The documents give each of those statuses its body: {"status":"archived"} or {"detail":"Thread not found"}.
+      await expect(again, 'the second DELETE').toMatchContract('DELETE /api/threads/{id}', again.status());
     },
   );
 
   test(
     'test_082_unicode_titles_metadata',
     catalog({
-      checks: 'emoji/RTL/quoted 1 KiB title, metadata → byte-exact in GET, list',
+      checks:
+        'A 1 KiB title of emoji, RTL and quoting characters, and metadata of the same, read back byte-exact from GET and ' +
+        'from the list, with the owner added to the metadata.',
       catches: 'field encoding',
       was: 'search_functionality',
     }),
@@ -302,33 +373,36 @@ test.describe(title, details, () => {
       const title = utf8OfSize(`"quoted" 'single' \\back\\slash <tag> &amp; 🚀✨ مرحبا שלום 漢字 `, TITLE_SIZE_BYTES);
       const metadata = { label: '«ключ» "q" \u200f‏RTL‎ 👨‍👩‍👧', nested: { emoji: '🧪🔬', rtl: 'العربية', quote: '"\'`' } };
       const created = await api.post('/api/threads', { data: { title, metadata } });
-      expect(created.status()).toBe(200);
+      await expect(created).toMatchContract('POST /api/threads', 200);
       const { id } = (await created.json()) as Thread;
       const fetched = await api.get(`/api/threads/${id}`);
-      expect(fetched.status()).toBe(200);
-      const one = (await fetched.json()) as Thread;
+      await expect(fetched).toMatchContract('GET /api/threads/{id}', 200);
       const list = await api.get('/api/threads?limit=100');
-      expect(list.status()).toBe(200);
+      await expect(list).toMatchContract('GET /api/threads', 200);
       const listed = ((await list.json()) as Thread[]).find((t) => t.id === id);
       for (const [view, thread] of [
-        ['GET', one],
+        ['GET', (await fetched.json()) as Thread],
         ['list', listed],
       ] as const) {
         expect(Buffer.from(thread?.title ?? '').equals(Buffer.from(title)), `${view}: title byte-exact`).toBe(true);
-        expect(thread?.metadata, `${view}: metadata exact`).toEqual({ ...metadata, user_id: user.id });
+        expect(thread?.metadata, `${view}: metadata as sent, plus the owner`).toMatchObject({ ...metadata, user_id: user.id });
       }
     },
   );
 
   test(
     'test_083_owner_scoped_listing',
-    catalog({ checks: 'U1, U2 make 3 threads each → each list = exactly its own 3', catches: 'owner filter', was: 'filtering' }),
+    catalog({
+      checks: "Two users make three threads each: each user's list holds exactly that user's three threads.",
+      catches: 'owner filter',
+      was: 'filtering',
+    }),
     async ({ users }) => {
       const owners = await Promise.all([users.create(), users.create()]);
       const made = await Promise.all(owners.map((u) => Promise.all(Array.from({ length: OWN_THREADS }, () => u.createThread()))));
       const lists = await Promise.all(owners.map((u) => u.api.get('/api/threads?limit=100')));
       for (const [i, list] of lists.entries()) {
-        expect(list.status()).toBe(200);
+        await expect(list, `user ${i + 1}'s list`).toMatchContract('GET /api/threads', 200);
         expect(((await list.json()) as Thread[]).map((t) => t.id).sort(), `user ${i + 1} lists exactly its own ${OWN_THREADS}`).toEqual(
           made[i].map((t) => t.id).sort(),
         );
@@ -340,7 +414,8 @@ test.describe(title, details, () => {
     'test_084_pagination',
     catalog({
       checks:
-        '5 threads, limit=2, offset 0/2/4; limit 0, 101, offset −1; 51 messages, default → disjoint newest-first pages; 422 × 3; 50 items, limit 50, total 51',
+        'Five threads paged with limit=2 at offsets 0, 2 and 4 come as disjoint pages, newest first; limit=0, limit=101 ' +
+        'and offset=-1 are 422; of 51 messages the default page holds the oldest 50, with limit 50, offset 0, total 51.',
       catches: 'bounds',
     }),
     async ({ user, api }) => {
@@ -350,27 +425,30 @@ test.describe(title, details, () => {
       const pages: string[][] = [];
       for (let offset = 0; offset < PAGED_THREADS; offset += PAGE_SIZE) {
         const page = await api.get(`/api/threads?limit=${PAGE_SIZE}&offset=${offset}`);
-        expect(page.status()).toBe(200);
+        await expect(page, `offset ${offset}`).toMatchContract('GET /api/threads', 200);
         pages.push(((await page.json()) as Thread[]).map((t) => t.id));
       }
       expect(pages, 'disjoint pages, newest first').toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
       for (const query of ['limit=0', 'limit=101', 'offset=-1']) {
-        await expect(await api.get(`/api/threads?${query}`), query).toBeContractError(422);
+        await expect(await api.get(`/api/threads?${query}`), query).toMatchContract('GET /api/threads', 422);
       }
       const thread = await user.createThread();
       const total = DEFAULT_MESSAGE_PAGE + 1;
       const posted = await Promise.all(
         Array.from({ length: total }, (_, i) => api.post(`/api/threads/${thread.id}/messages`, { data: { message: `paged ${i}` } })),
       );
-      expect(posted.map((r) => r.status())).toEqual(Array(total).fill(200));
+      for (const [i, response] of posted.entries())
+        await expect(response, `message #${i}`).toMatchContract('POST /api/threads/{id}/messages', 200);
       const all = await user.messages(thread.id, 'limit=100');
       expect(all.messages).toHaveLength(total);
       const page = await api.get(`/api/threads/${thread.id}/messages`);
-      expect(page.status()).toBe(200);
-      const body = await page.json();
-      expect({ limit: body.limit, offset: body.offset, total: body.total }).toEqual({ limit: DEFAULT_MESSAGE_PAGE, offset: 0, total });
+      await expect(page, 'the default page').toMatchContract('GET /api/threads/{id}/messages', 200, {
+        limit: DEFAULT_MESSAGE_PAGE,
+        offset: 0,
+        total,
+      });
       expect(
-        (body.messages as Message[]).map((m) => m.id),
+        ((await page.json()) as { messages: Message[] }).messages.map((m) => m.id),
         'the default page is the oldest 50',
       ).toEqual(all.messages.slice(0, DEFAULT_MESSAGE_PAGE).map((m) => m.id));
     },
@@ -378,12 +456,17 @@ test.describe(title, details, () => {
 
   test(
     'test_085_sorting',
-    catalog({ checks: 'threads A, B, C; 2 runs → C, B, A; runs newest first; messages oldest first', catches: 'sort order' }),
-    async ({ user, api }) => {
+    catalog({
+      checks:
+        'Threads A, B, C made in that order are listed C, B, A; two REST runs are listed newest first; three messages ' +
+        'are listed oldest first.',
+      catches: 'sort order',
+    }),
+    async ({ user, api, settings }) => {
       const [a, b] = [await user.createThread({ title: 'A' }), await user.createThread({ title: 'B' })];
       await user.createThread({ title: 'C' });
       const list = await api.get('/api/threads?limit=100');
-      expect(list.status()).toBe(200);
+      await expect(list).toMatchContract('GET /api/threads', 200);
       expect(
         ((await list.json()) as Thread[]).map((t) => t.title),
         'threads newest first',
@@ -393,21 +476,22 @@ test.describe(title, details, () => {
         const response = await api.post('/api/agents/execute', {
           data: { type: 'triage', message: uniqueRequest(`Classify sorted request ${n}`), thread_id: a.id },
         });
-        await expect(response).toBeAgentResult('triage');
+        await expect(response, `run ${n}`).toMatchContract('POST /api/agents/execute', 200, { agent: 'triage' });
         runIds.push((await response.json()).run_id);
       }
-      const runs = await api.get('/api/agents/runs');
-      expect(runs.status()).toBe(200);
-      expect(
-        ((await runs.json()).runs as { run_id: string }[]).map((r) => r.run_id),
-        'runs newest first',
-      ).toEqual([...runIds].reverse());
+      await expect(await api.get('/api/agents/runs')).toMatchContract('GET /api/agents/runs', 200);
+      await expect
+        .poll(async () => ((await (await api.get('/api/agents/runs')).json()).runs as { run_id: string }[]).map((r) => r.run_id), {
+          message: 'runs newest first',
+          timeout: settings.settleMs,
+        })
+        .toEqual([...runIds].reverse());
       const contents = [`first ${randomUUID()}`, `second ${randomUUID()}`, `third ${randomUUID()}`];
       for (const m of contents) await user.postMessage(b.id, m);
       const messages = await api.get(`/api/threads/${b.id}/messages`);
-      expect(messages.status()).toBe(200);
+      await expect(messages).toMatchContract('GET /api/threads/{id}/messages', 200);
       expect(
-        ((await messages.json()).messages as Message[]).map((m) => m.content),
+        ((await messages.json()) as { messages: Message[] }).messages.map((m) => m.content),
         'messages oldest first',
       ).toEqual(contents);
     },
