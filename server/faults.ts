@@ -241,6 +241,12 @@ const FAULT_TABLE = [
     breaks: 'result lacks estimated_monthly_savings',
     caughtBy: ['no savings', 'subject routing'],
   },
+  {
+    name: 'health-uptime-dropped',
+    clause: '§3 GET /health 200 {..., "uptime_seconds":<number>}',
+    breaks: '/health and /api/health lack uptime_seconds, and the OpenAPI document the server publishes says so (contract drift)',
+    caughtBy: ['schema drift', 'status routes', 'down'],
+  },
   // §5 timing
   { name: 'slow-health', clause: '§5 "/health p95 < 2 s"', breaks: '/health and /api/health take 2.1 s', caughtBy: ['slow health'] },
 ] as const satisfies readonly FaultSpec[];

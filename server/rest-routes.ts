@@ -3,6 +3,9 @@
  * Every protected handler starts with requireUser; thread handlers share one ownership check.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { AGENT_TYPES, CATALOG, isAgentType, toolObjects, type AgentType } from './agents';
 import { BodyReader, detail, readJsonObject, statusOnly } from './http-util';
 import { ok, requireUser, type App, type Call, type Reply, type Route } from './routing';
@@ -11,6 +14,7 @@ import { messageListItem, runView, threadView, type Run, type Thread } from './s
 import { CONNECTION_TIMEOUT_S, MAX_CONNECTIONS_PER_USER } from './ws-gateway';
 
 const VERSION = '1.0.0';
+const OPENAPI_DOCUMENT = path.join(__dirname, '..', 'contract', 'openapi.yaml');
 
 /** A tool list as the server writes it: names, or (tool-objects) {name, description}. */
 const tools = (app: App, names: readonly string[]) => (app.latitudes.has('tool-objects') ? toolObjects(names) : names);
@@ -39,8 +43,25 @@ async function health({ app }: Call): Promise<Reply> {
     version: VERSION,
     environment: app.environment,
     timestamp: app.store.iso(Date.now()),
-    uptime_seconds: (Date.now() - app.startedAtMs) / 1000,
+    ...(app.faults.has('health-uptime-dropped') ? {} : { uptime_seconds: (Date.now() - app.startedAtMs) / 1000 }),
   });
+}
+
+let published: Record<string, unknown> | undefined;
+
+/**
+ * The server's OpenAPI document, as a FastAPI service publishes its own at /openapi.json: this server implements
+ * the contract, so it publishes the contract's document. Under health-uptime-dropped it describes what the
+ * server then sends, as a generated document would.
+ */
+function openapi({ app }: Call): Reply {
+  published ??= parse(readFileSync(OPENAPI_DOCUMENT, 'utf8')) as Record<string, unknown>;
+  if (!app.faults.has('health-uptime-dropped')) return ok(published);
+  const drifted = structuredClone(published) as { components: { schemas: Record<string, { required: string[]; properties: object }> } };
+  const health = drifted.components.schemas.BackendHealth;
+  health.required = health.required.filter((field) => field !== 'uptime_seconds');
+  health.properties = Object.fromEntries(Object.entries(health.properties).filter(([field]) => field !== 'uptime_seconds'));
+  return ok(drifted);
 }
 
 /** A thread the caller may use, or the contract's 404/403. */
@@ -120,6 +141,7 @@ async function execute(app: App, call: Call, type: AgentType | undefined): Promi
 export const restRoutes: Route[] = [
   { method: 'GET', path: '/health', handler: health },
   { method: 'GET', path: '/api/health', handler: health },
+  { method: 'GET', path: '/openapi.json', handler: openapi },
   {
     method: 'GET',
     path: '/health/ready',

@@ -333,6 +333,10 @@ export const PROBES: Record<FaultName, Probe> = {
       : 'result lacks estimated_monthly_savings';
   },
   // §5
+  'health-uptime-dropped': async (srv) => {
+    const r = await call(srv.url, 'GET', '/health');
+    return typeof r.body?.uptime_seconds === 'number' ? undefined : `/health has no uptime_seconds: ${r.text.slice(0, 200)}`;
+  },
   'slow-health': async (srv) => {
     const t0 = performance.now();
     const r = await call(srv.url, 'GET', '/health');
