@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { test, expect, type Frame } from '../../fixtures';
-import { catalog, category } from '../catalog';
-import { GOLDEN_PATH, ISO_UTC, TOOL_MAP } from '../../fixtures/client/contract';
+import type { APIResponse } from '@playwright/test';
+import { test, expect } from '../../fixtures';
+import { GOLDEN_PATH, TOOL_MAP } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
+import { instant } from '../../fixtures/client/time';
 import { subprotocolFor } from '../../fixtures/client/tokens';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes, SEMVER } from '../../fixtures/shapes';
+import { catalog, category } from '../catalog';
 
 /** Counts fixed by the catalog rows (suites.md P6). */
 const METRIC_SOCKETS = 3;
 const VERSION_ROUNDS = 3;
 
-/** Asserts an ISO timestamp lies in [from − skew, to + skew]. */
+/** Asserts a timestamp lies in [from − skew, to + skew] (ms since the epoch). */
 function expectWithinWindow(value: unknown, from: number, to: number, skewS: number, what: string): void {
-  expect(value, `${what} is ISO UTC`).toMatch(ISO_UTC);
-  const at = Date.parse(String(value));
+  const at = instant(value);
   expect(at, `${what} not before the test window (− CLOCK_SKEW_S)`).toBeGreaterThanOrEqual(from - skewS * 1000);
   expect(at, `${what} not after the test window (+ CLOCK_SKEW_S)`).toBeLessThanOrEqual(to + skewS * 1000);
 }
@@ -26,17 +26,17 @@ test.describe(title, details, () => {
     'test_086_health_endpoint',
     catalog({
       checks:
-        '/health, /api/health → healthy, netra-backend, semver, environment = STAGING_ENVIRONMENT, timestamp ± CLOCK_SKEW_S, uptime ≥ 0',
+        '/health and /api/health answer healthy from netra-backend with a semver version, the configured environment, ' +
+        'an ISO timestamp within the request ± CLOCK_SKEW_S and an uptime of at least 0.',
       catches: 'schema drift',
     }),
     async ({ request, settings }) => {
-      for (const path of ['/health', '/api/health']) {
+      for (const path of ['/health', '/api/health'] as const) {
         const from = Date.now();
         const response = await request.get(path);
         const to = Date.now();
-        expect(response.status(), path).toBe(200);
+        await expect(response, path).toMatchContract(`GET ${path}`, 200, { environment: settings.environment });
         const body = await response.json();
-        expect(body, path).toMatchObject(shapes.backendHealth(settings.environment));
         expectWithinWindow(body.timestamp, from, to, settings.clockSkewS, `${path} timestamp`);
         expect(body.uptime_seconds, `${path} uptime_seconds`).toBeGreaterThanOrEqual(0);
       }
@@ -45,51 +45,53 @@ test.describe(title, details, () => {
 
   test(
     'test_087_connection_metrics',
-    catalog({ checks: '3 sockets; /ws/health → active_connections ≥ 3', catches: 'dead counter', was: 'metrics_endpoint_real' }),
+    catalog({
+      checks: "With three of a user's sockets open and answering ping, /ws/health counts at least three active connections.",
+      catches: 'dead counter',
+      was: 'metrics_endpoint_real',
+    }),
     async ({ sockets, user, request }) => {
       const opened = await Promise.all(Array.from({ length: METRIC_SOCKETS }, () => sockets.open(user)));
       for (const socket of opened) await expect(socket).toAnswerPing();
       const health = await request.get('/ws/health');
-      expect(health.status()).toBe(200);
-      const body = await health.json();
-      expect(body).toMatchObject(shapes.wsHealth());
-      expect(body.active_connections, `/ws/health counts at least these ${METRIC_SOCKETS}`).toBeGreaterThanOrEqual(METRIC_SOCKETS);
+      await expect(health).toMatchContract('GET /ws/health', 200);
+      expect((await health.json()).active_connections, `/ws/health counts at least these ${METRIC_SOCKETS}`).toBeGreaterThanOrEqual(
+        METRIC_SOCKETS,
+      );
     },
   );
 
   test(
     'test_088_request_id_propagation',
     catalog({
-      checks: 'x-request-id on calls answered 200, 401, 403, 404, 422; one without → echoed; generated if absent',
+      checks:
+        'Requests answered 200, 401, 403, 404 and 422, each with its own x-request-id, get that id echoed; requests ' +
+        'without one get a fresh, non-empty id each.',
       catches: 'no correlation',
       was: 'logging_pipeline_real',
     }),
     async ({ request, api, user }) => {
       const thread = await user.createThread();
-      const id = (label: string) => ({ 'x-request-id': `p6-088-${label}-${randomUUID()}` });
-      const calls = [
-        { status: 200, headers: id('200'), send: (h: Record<string, string>) => request.get('/health', { headers: h }) },
+      const calls: { operation: string; status: number; send: (headers: Record<string, string>) => Promise<APIResponse> }[] = [
+        { operation: 'GET /health', status: 200, send: (h) => request.get('/health', { headers: h }) },
         {
+          operation: 'GET /api/threads',
           status: 401,
-          headers: id('401'),
-          send: (h: Record<string, string>) => request.get('/api/threads', { headers: { ...h, Authorization: 'Bearer not-a-token' } }),
+          send: (h) => request.get('/api/threads', { headers: { ...h, Authorization: 'Bearer not-a-token' } }),
         },
-        { status: 403, headers: id('403'), send: (h: Record<string, string>) => request.get('/api/threads', { headers: h }) },
+        { operation: 'GET /api/threads', status: 403, send: (h) => request.get('/api/threads', { headers: h }) },
+        { operation: '*', status: 404, send: (h) => request.get(`/api/no-such-route-${randomUUID()}`, { headers: h }) },
         {
-          status: 404,
-          headers: id('404'),
-          send: (h: Record<string, string>) => request.get(`/api/no-such-route-${randomUUID()}`, { headers: h }),
-        },
-        {
+          operation: 'POST /api/threads/{id}/messages',
           status: 422,
-          headers: id('422'),
-          send: (h: Record<string, string>) => api.post(`/api/threads/${thread.id}/messages`, { headers: h, data: { message: '' } }),
+          send: (h) => api.post(`/api/threads/${thread.id}/messages`, { headers: h, data: { message: '' } }),
         },
       ];
       for (const call of calls) {
-        const response = await call.send(call.headers);
-        expect(response.status(), `call expected to answer ${call.status}`).toBe(call.status);
-        expect(response.headers()['x-request-id'], `${call.status} answer echoes x-request-id`).toBe(call.headers['x-request-id']);
+        const id = `p6-088-${call.status}-${randomUUID()}`;
+        const response = await call.send({ 'x-request-id': id });
+        await expect(response, `the call expected to answer ${call.status}`).toMatchContract(call.operation, call.status);
+        expect(response.headers()['x-request-id'], `${call.status} answer echoes x-request-id`).toBe(id);
       }
       const [first, second] = [await request.get('/health'), await request.get('/health')];
       const generated = [first.headers()['x-request-id'], second.headers()['x-request-id']];
@@ -102,24 +104,27 @@ test.describe(title, details, () => {
     'test_089_run_correlation',
     catalog({
       checks:
-        "run(data) over WS; runs/{run_id} → same run_id, thread_id, agent_type; events = the run's event types as the socket received them, in order",
+        'A data run over the socket in thread T is found at /api/agents/runs/{run_id} with the same run_id, thread T, ' +
+        'agent_type data and status completed, its events being the types the socket received, in order (polled for ' +
+        'SETTLE_MS).',
       catches: 'untraceable runs',
       was: 'distributed_tracing',
     }),
-    async ({ api, user }) => {
+    async ({ api, sockets, user, settings }) => {
       const thread = await user.createThread();
-      const executed = await api.post('/api/agents/execute', {
-        data: { type: 'data', message: uniqueRequest('Trace request volume per region'), thread_id: thread.id },
-      });
-      await expect(executed).toBeAgentResult('data');
-      const result = await executed.json();
-      expect(result.thread_id).toBe(thread.id);
-      const record = await api.get(`/api/agents/runs/${result.run_id}`);
-      expect(record.status()).toBe(200);
-      const run = await record.json();
-      expect(run).toMatchObject({ run_id: result.run_id, thread_id: thread.id, agent_type: 'data', status: 'completed' });
-      expect(run.events[0], 'the run log starts with agent_started').toBe('agent_started');
-      expect(lastFrame(run.events as string[]), 'the run log ends with agent_completed').toBe('agent_completed');
+      const socket = await sockets.open(user);
+      const frames = await (
+        await socket.startAgent('data', uniqueRequest('Trace request volume per region'), { threadId: thread.id })
+      ).finished();
+      const runId = String(frames[0].run_id);
+      const expected = { run_id: runId, thread_id: thread.id, agent_type: 'data', status: 'completed', events: frames.map((f) => f.type) };
+      await expect
+        .poll(async () => (await api.get(`/api/agents/runs/${runId}`)).json(), {
+          message: 'the run record matches what the socket received',
+          timeout: settings.settleMs,
+        })
+        .toMatchObject(expected);
+      await expect(await api.get(`/api/agents/runs/${runId}`)).toMatchContract('GET /api/agents/runs/{run_id}', 200, expected);
     },
   );
 
@@ -127,27 +132,36 @@ test.describe(title, details, () => {
     'test_090_error_envelope',
     catalog({
       checks:
-        'non-JSON; empty message; unknown agent; stop unknown run; unknown thread history → ERR: JSON_PARSE_ERROR, INVALID_MESSAGE, UNKNOWN_AGENT, RUN_NOT_FOUND, THREAD_NOT_FOUND',
+        'A non-JSON frame, an empty user_message, an unknown agent type, stop_agent of an unknown run and the history of ' +
+        'an unknown thread each get an error_message (JSON_PARSE_ERROR, INVALID_MESSAGE, UNKNOWN_AGENT, RUN_NOT_FOUND, ' +
+        'THREAD_NOT_FOUND), and the socket still answers ping.',
       catches: 'error frames',
       was: 'error_tracking',
     }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
-      expect(await socket.sendExpectingError('{not json'), 'non-JSON frame').toBeErrorFrame('JSON_PARSE_ERROR');
-      expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty message').toBeErrorFrame('INVALID_MESSAGE');
-      expect(
-        await socket.sendExpectingError({
-          type: 'start_agent',
-          agent_type: 'no_such_agent',
-          user_request: uniqueRequest('Run a missing agent'),
-        }),
-        'unknown agent',
-      ).toBeErrorFrame('UNKNOWN_AGENT');
-      expect(
+      await expect(await socket.sendExpectingError('{not json'), 'non-JSON frame').toMatchContract({
+        type: 'error_message',
+        error_code: 'JSON_PARSE_ERROR',
+      });
+      await expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty message').toMatchContract({
+        type: 'error_message',
+        error_code: 'INVALID_MESSAGE',
+      });
+      const unknownAgent = await socket.sendExpectingError({
+        type: 'start_agent',
+        agent_type: 'no_such_agent',
+        user_request: uniqueRequest('Run a missing agent'),
+      });
+      await expect(unknownAgent, 'unknown agent').toMatchContract({ type: 'error_message', error_code: 'UNKNOWN_AGENT' });
+      await expect(
         await socket.sendExpectingError({ type: 'stop_agent', run_id: `run_${randomUUID()}` }),
         'stop of an unknown run',
-      ).toBeErrorFrame('RUN_NOT_FOUND');
-      expect(await socket.threadHistory(randomUUID()), 'history of an unknown thread').toBeErrorFrame('THREAD_NOT_FOUND');
+      ).toMatchContract({ type: 'error_message', error_code: 'RUN_NOT_FOUND' });
+      await expect(await socket.threadHistory(randomUUID()), 'history of an unknown thread').toMatchContract({
+        type: 'error_message',
+        error_code: 'THREAD_NOT_FOUND',
+      });
       await expect(socket, 'the socket survives every error').toAnswerPing();
     },
   );
@@ -155,7 +169,9 @@ test.describe(title, details, () => {
   test(
     'test_091_execution_time_reporting',
     catalog({
-      checks: 'execute; run(data) → execution_time s ∈ [0, request wall]; duration s, execution_time_ms ≤ run wall',
+      checks:
+        "A REST triage run's execution_time (s) lies between 0 and the request's wall time; in a data run over the " +
+        'socket every tool duration (s) and execution_time_ms lie between 0 and the run wall time.',
       catches: 's/ms mix-up',
       was: 'performance_monitoring',
     }),
@@ -165,7 +181,7 @@ test.describe(title, details, () => {
         data: { type: 'triage', message: uniqueRequest('Classify a timing question') },
       });
       const restWallS = (performance.now() - restStart) / 1000;
-      await expect(executed).toBeAgentResult('triage');
+      await expect(executed).toMatchContract('POST /api/agents/execute', 200, { agent: 'triage' });
       const { execution_time: executionTime } = await executed.json();
       expect(executionTime, 'execution_time (s) ≥ 0').toBeGreaterThanOrEqual(0);
       expect(executionTime, 'execution_time (s) ≤ the request wall time (s)').toBeLessThanOrEqual(restWallS);
@@ -175,10 +191,9 @@ test.describe(title, details, () => {
       const frames = await (await socket.startAgent('data', uniqueRequest('Time the metrics aggregation'))).finished();
       const runWallMs = performance.now() - runStart;
       const completed = lastFrame(frames);
-      expect(completed).toMatchObject({ type: 'agent_completed', status: 'completed' });
-      const tools = frames.filter((f) => f.type === 'tool_completed');
-      expect(tools.map((f) => String(f.tool_name)).sort(), 'the data tools completed').toEqual([...TOOL_MAP.data].sort());
-      for (const tool of tools) {
+      await expect(completed).toMatchContract({ type: 'agent_completed', status: 'completed' });
+      expect(frames, 'the data tools complete').toPairTools(TOOL_MAP.data);
+      for (const tool of frames.filter((f) => f.type === 'tool_completed')) {
         expect(tool.duration, `${String(tool.tool_name)} duration (s) ≥ 0`).toBeGreaterThanOrEqual(0);
         expect(tool.duration, `${String(tool.tool_name)} duration (s) ≤ the run wall time (s)`).toBeLessThanOrEqual(runWallMs / 1000);
       }
@@ -191,14 +206,15 @@ test.describe(title, details, () => {
     'test_092_idle_heartbeat',
     catalog({
       checks:
-        'ws(U) idle for heartbeat_interval + QUIET_MS (skipped with reason, reported not run, if heartbeat_interval > HEARTBEAT_TEST_MAX_S) → heartbeat, data.connection_id = own',
+        'A socket left idle for heartbeat_interval + QUIET_MS receives a heartbeat naming its own connection_id ' +
+        '(skipped, and reported not run, when /ws/config heartbeat_interval exceeds HEARTBEAT_TEST_MAX_S).',
       catches: 'no liveness',
       was: 'alerting',
     }),
     async ({ sockets, user, request, settings }) => {
       const config = await request.get('/ws/config');
-      expect(config.status()).toBe(200);
-      const interval = (await config.json()).websocket_config?.heartbeat_interval as number;
+      await expect(config).toMatchContract('GET /ws/config', 200);
+      const interval = (await config.json()).websocket_config.heartbeat_interval as number;
       expect(interval, 'heartbeat_interval (s) > 0').toBeGreaterThan(0);
       test.skip(
         interval > settings.heartbeatTestMaxS,
@@ -210,36 +226,45 @@ test.describe(title, details, () => {
         timeout: interval * 1000 + settings.quietMs,
         what: `heartbeat within heartbeat_interval (${interval} s) + QUIET_MS`,
       });
-      expect(heartbeat.timestamp).toMatch(ISO_UTC);
-      expect(heartbeat.data?.connection_id, 'heartbeat names this connection').toBe(socket.connectionId);
+      await expect(heartbeat, 'the heartbeat names this connection').toMatchContract({
+        type: 'heartbeat',
+        data: { connection_id: socket.connectionId },
+      });
     },
   );
 
   test(
     'test_093_config_consistency',
-    catalog({ checks: '/ws/config; ws(U) → welcome heartbeat_interval = config', catches: 'config drift', was: 'dashboard_data' }),
+    catalog({
+      checks: "A socket's welcome announces the same heartbeat_interval as /ws/config.",
+      catches: 'config drift',
+      was: 'dashboard_data',
+    }),
     async ({ sockets, user, request }) => {
       const config = await request.get('/ws/config');
-      expect(config.status()).toBe(200);
+      await expect(config).toMatchContract('GET /ws/config', 200);
       const { websocket_config: wsConfig } = await config.json();
-      expect(wsConfig).toMatchObject(shapes.wsConfig().websocket_config);
       const socket = await sockets.open(user);
-      expect(socket.welcome.data?.heartbeat_interval, 'welcome heartbeat_interval = /ws/config').toBe(wsConfig.heartbeat_interval);
+      await expect(socket.welcome, 'welcome heartbeat_interval = /ws/config').toMatchContract({
+        type: 'connection_established',
+        data: { heartbeat_interval: wsConfig.heartbeat_interval },
+      });
     },
   );
 
   test(
     'test_094_service_discovery',
     catalog({
-      checks: '/api/discovery/services → absolute backend url, ws_url, auth url; available true; ISO timestamp',
+      checks:
+        '/api/discovery/services gives absolute backend (http or https), WebSocket (ws or wss) and auth (http or https) ' +
+        'URLs, available true, and a timestamp that is a time (ISO or epoch: the contract does not mark it ISO).',
       catches: 'schema drift',
       was: 'api_documentation',
     }),
     async ({ request }) => {
       const response = await request.get('/api/discovery/services');
-      expect(response.status()).toBe(200);
+      await expect(response).toMatchContract('GET /api/discovery/services', 200);
       const body = await response.json();
-      expect(body).toMatchObject(shapes.discovery());
       for (const [name, url, schemes] of [
         ['backend url', body.services.backend.url, ['http:', 'https:']],
         ['backend ws_url', body.services.backend.ws_url, ['ws:', 'wss:']],
@@ -249,21 +274,24 @@ test.describe(title, details, () => {
         expect(schemes, `${name} scheme`).toContain(parsed.protocol);
         expect(parsed.host, `${name} is absolute`).not.toBe('');
       }
+      expect(instant(body.timestamp), 'the discovery timestamp is a time').not.toBeNaN();
     },
   );
 
   test(
     'test_095_version_endpoint',
-    catalog({ checks: '3 × /health, /api/health → all versions semver, identical', catches: 'mixed deploys' }),
+    catalog({
+      checks: 'Three rounds of /health and /api/health all answer healthy with a semver version, the same one every time.',
+      catches: 'mixed deploys',
+    }),
     async ({ request }) => {
       const versions: string[] = [];
       for (let round = 0; round < VERSION_ROUNDS; round++) {
-        for (const path of ['/health', '/api/health']) {
+        for (const path of ['/health', '/api/health'] as const) {
           const response = await request.get(path);
-          expect(response.status(), path).toBe(200);
-          const { version } = await response.json();
-          expect(version, `${path} version is semver`).toMatch(SEMVER);
-          versions.push(version);
+          // The contract document holds version to semver.
+          await expect(response, path).toMatchContract(`GET ${path}`, 200);
+          versions.push((await response.json()).version);
         }
       }
       expect(new Set(versions).size, `one version across ${versions.length} answers: ${[...new Set(versions)].join(', ')}`).toBe(1);
@@ -272,17 +300,26 @@ test.describe(title, details, () => {
 
   test(
     'test_096_golden_path_advertised',
-    catalog({ checks: 'ws(U) → golden_path_events = GP', catches: 'advertised drift', was: 'feature_flags_real' }),
+    catalog({
+      checks:
+        "A socket's welcome lists golden_path_events as agent_started, agent_thinking, tool_executing, tool_completed, " +
+        'agent_completed, in that order.',
+      catches: 'advertised drift',
+      was: 'feature_flags_real',
+    }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
-      expect(socket.welcome.data?.golden_path_events).toEqual([...GOLDEN_PATH]);
+      await expect(socket.welcome).toMatchContract({ type: 'connection_established', data: { golden_path_events: [...GOLDEN_PATH] } });
     },
   );
 
   test(
     'test_097_subprotocol_negotiation',
     catalog({
-      checks: 'offers `[jwt-auth, jwt.<b64>]`, `[jwt.<b64>]`, `[jwt.<raw>]`, none → jwt-auth; that entry; that entry; none',
+      checks:
+        'Offered jwt-auth and a jwt.<base64url> entry, the server selects jwt-auth; offered only the jwt.<base64url> or ' +
+        'the jwt.<raw token> entry, it selects that entry; offered none (header auth), it selects none; every socket ' +
+        'answers ping.',
       catches: 'socket dropped',
       was: 'a_b_testing',
     }),
@@ -302,7 +339,9 @@ test.describe(title, details, () => {
   test(
     'test_098_event_timestamps',
     catalog({
-      checks: 'say(text) → all ISO, non-decreasing in run, test window ± CLOCK_SKEW_S',
+      checks:
+        "Every frame of a completed supervisor run has an ISO UTC timestamp within the run's time window ± CLOCK_SKEW_S, " +
+        'and the timestamps never decrease within the run.',
       catches: 'clock bugs',
       was: 'analytics_events',
     }),
@@ -311,11 +350,13 @@ test.describe(title, details, () => {
       const from = Date.now();
       const frames = await (await socket.say(uniqueRequest('Chart daily token spend'))).finished();
       const to = Date.now();
-      expect(lastFrame(frames)).toMatchObject({ type: 'agent_completed', status: 'completed' });
-      frames.forEach((frame: Frame, i) =>
+      await expect(lastFrame(frames)).toMatchContract({ type: 'agent_completed', status: 'completed' });
+      // The contract documents hold every frame's timestamp to ISO-8601 UTC.
+      await expect(frames, 'every frame of the run').toMatchContract();
+      frames.forEach((frame, i) =>
         expectWithinWindow(frame.timestamp, from, to, settings.clockSkewS, `frame ${i} (${frame.type}) timestamp`),
       );
-      const times = frames.map((f) => Date.parse(String(f.timestamp)));
+      const times = frames.map((f) => instant(f.timestamp));
       expect(times, 'timestamps never decrease within the run').toEqual([...times].sort((x, y) => x - y));
     },
   );
@@ -323,7 +364,9 @@ test.describe(title, details, () => {
   test(
     'test_099_unknown_type_ack',
     catalog({
-      checks: '{"type":"agent_execute"} (old suite\'s frame); {"type":"custom_probe"} → ack, received_type, status acknowledged; quiet',
+      checks:
+        'The old suite\'s {"type":"agent_execute"} frame and a made-up {"type":"custom_probe"} are each answered by an ' +
+        'ack naming that type, status acknowledged, and no run starts (the socket then stays quiet).',
       catches: 'unknown runs',
       was: 'compliance_reporting',
     }),
@@ -336,8 +379,12 @@ test.describe(title, details, () => {
       ]) {
         const from = socket.frames.length;
         await socket.send(frame);
-        const ack = await socket.waitFor((f) => f.type !== 'heartbeat', { from, what: `the answer to ${frame.type}` });
-        expect(ack).toMatchObject({ type: 'ack', received_type: frame.type, status: 'acknowledged' });
+        const answer = await socket.waitFor((f) => f.type !== 'heartbeat', { from, what: `the answer to ${frame.type}` });
+        await expect(answer, `the answer to ${frame.type}`).toMatchContract({
+          type: 'ack',
+          received_type: frame.type,
+          status: 'acknowledged',
+        });
       }
       await expect(socket, 'no run starts').toStayQuiet();
     },
@@ -346,23 +393,21 @@ test.describe(title, details, () => {
   test(
     'test_100_system_diagnostics',
     catalog({
-      checks: '/health, /health/ready, /ws/health, /ws/config, discovery, /auth/health → each 200 with its §2/§3 body',
+      checks:
+        '/health, /health/ready, /ws/health, /ws/config, /api/discovery/services and /auth/health each answer 200 with ' +
+        'the body the contract gives them (/health in the configured environment).',
       catches: 'route broken',
     }),
     async ({ request, settings }) => {
-      const checks = [
-        { url: '/health', shape: shapes.backendHealth(settings.environment) },
-        { url: '/health/ready', shape: shapes.ready() },
-        { url: '/ws/health', shape: shapes.wsHealth() },
-        { url: '/ws/config', shape: shapes.wsConfig() },
-        { url: '/api/discovery/services', shape: shapes.discovery() },
-        { url: `${settings.authUrl}/auth/health`, shape: shapes.authHealth() },
+      const checks: { url: string; operation: string; fields?: Record<string, unknown> }[] = [
+        { url: '/health', operation: 'GET /health', fields: { environment: settings.environment } },
+        { url: '/health/ready', operation: 'GET /health/ready' },
+        { url: '/ws/health', operation: 'GET /ws/health' },
+        { url: '/ws/config', operation: 'GET /ws/config' },
+        { url: '/api/discovery/services', operation: 'GET /api/discovery/services' },
+        { url: `${settings.authUrl}/auth/health`, operation: 'GET /auth/health' },
       ];
-      for (const check of checks) {
-        const response = await request.get(check.url);
-        expect(response.status(), check.url).toBe(200);
-        expect(await response.json(), check.url).toMatchObject(check.shape);
-      }
+      for (const check of checks) await expect(await request.get(check.url), check.url).toMatchContract(check.operation, 200, check.fields);
     },
   );
 });
