@@ -35,7 +35,9 @@ test.describe(title, details, () => {
   test(
     'test_001_unified_data_agent_real_execution',
     catalog({
-      checks: 'run(data, data-analysis request) → completes; data_query + metrics_aggregator; score ≥ QUALITY_SLA',
+      checks:
+        'A data run on a data-analysis request completes, calls data_query and metrics_aggregator (each call paired with ' +
+        'its completion) and scores at least QUALITY_SLA.',
       catches: 'hollow agent',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -44,7 +46,7 @@ test.describe(title, details, () => {
       const { text, frames, ms } = await runScenario(socket, 'data', scenario);
       const scored = scoreRun(frames, scenario, text, settings.finalResponseMinChars, ms);
       await attachQuality(testInfo, [scored], settings.qualitySla);
-      expect(lastFrame(frames), 'the data run completes').toMatchObject(COMPLETED);
+      await expect(lastFrame(frames), 'the data run completes').toMatchContract(COMPLETED);
       expect(frames).toPairTools(TOOL_MAP.data);
       expect(scored.quality.score, slaViolation(scored.quality.score, settings.qualitySla)).toBeGreaterThanOrEqual(settings.qualitySla);
     },
@@ -53,7 +55,9 @@ test.describe(title, details, () => {
   test(
     'test_002_optimization_agent_real_execution',
     catalog({
-      checks: 'run(optimization, cost request) → cost_analyzer + recommendation_engine; savings > 0; score ≥ QUALITY_SLA',
+      checks:
+        'An optimization run on a cost request completes, calls cost_analyzer and recommendation_engine, returns a ' +
+        'result.estimated_monthly_savings above 0 and scores at least QUALITY_SLA.',
       catches: 'no savings',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -62,7 +66,7 @@ test.describe(title, details, () => {
       const { text, frames, ms } = await runScenario(socket, 'optimization', scenario);
       const scored = scoreRun(frames, scenario, text, settings.finalResponseMinChars, ms);
       await attachQuality(testInfo, [scored], settings.qualitySla);
-      expect(lastFrame(frames), 'the optimization run completes').toMatchObject(COMPLETED);
+      await expect(lastFrame(frames), 'the optimization run completes').toMatchContract(COMPLETED);
       expect(frames).toPairTools(TOOL_MAP.optimization);
       const savings = resultOf(frames).estimated_monthly_savings;
       expect(savings, 'a cost request yields result.estimated_monthly_savings, a number').toEqual(expect.any(Number));
@@ -74,7 +78,10 @@ test.describe(title, details, () => {
   test(
     'test_003_multi_agent_coordination_real',
     catalog({
-      checks: 'run(supervisor, cost + capacity) → one run_id; triage → data → optimization; 5 tools; score ≥ QUALITY_SLA',
+      checks:
+        "A supervisor run on a cost and capacity request keeps one run_id and one agent_started (the supervisor's) on the " +
+        "user's socket, delegates to triage, then data, then optimization, calls all five tools, completes and scores at " +
+        'least QUALITY_SLA.',
       catches: 'delegation',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -90,7 +97,7 @@ test.describe(title, details, () => {
         runEvents.filter((f) => f.type === 'agent_started').map((f) => f.agent_name),
         'one agent_started, by the supervisor',
       ).toEqual(['supervisor']);
-      expect(lastFrame(frames), 'the supervisor run completes').toMatchObject({ ...COMPLETED, agent_name: 'supervisor' });
+      await expect(lastFrame(frames), 'the supervisor run completes').toMatchContract({ ...COMPLETED, agent_name: 'supervisor' });
       const subAgents = [...new Set(frames.map((f) => String(f.agent_name)))].filter((name) => name !== 'supervisor');
       expect(subAgents, 'the supervisor delegates to triage, then data, then optimization').toEqual(SUPERVISOR_DELEGATION);
       expect(frames).toPairTools(TOOL_MAP.supervisor);
@@ -102,7 +109,8 @@ test.describe(title, details, () => {
     'test_004_concurrent_user_isolation',
     catalog({
       checks:
-        'CONCURRENT_AGENT_USERS users, a run each, at once → completed share ≥ MIN_SUCCESS_RATIO; distinct run_ids; frames carry own user_id',
+        'CONCURRENT_AGENT_USERS users each start a run at once: at least MIN_SUCCESS_RATIO of the runs complete, their ' +
+        "run_ids differ, and each user's socket receives only that user's own run.",
       catches: 'isolation',
     }),
     async ({ users, sockets, settings }, testInfo) => {
@@ -145,7 +153,8 @@ test.describe(title, details, () => {
     'test_005_error_recovery_resilience',
     catalog({
       checks:
-        'start_agent nonexistent_agent; non-JSON; valid run; RECONNECT_ROUNDS × (new socket, run) → ERR(UNKNOWN_AGENT) + quiet; ERR(JSON_PARSE_ERROR); all runs complete',
+        'On one socket, start_agent for a nonexistent agent gets error_message UNKNOWN_AGENT and starts no run, a non-JSON ' +
+        'frame gets JSON_PARSE_ERROR, and a data run then completes; so does a data run on each of RECONNECT_ROUNDS new sockets.',
       catches: 'poisoned socket',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -157,20 +166,23 @@ test.describe(title, details, () => {
         agent_type: 'nonexistent_agent',
         user_request: uniqueRequest('Route this to a missing agent'),
       });
-      expect(unknown).toBeErrorFrame('UNKNOWN_AGENT');
+      await expect(unknown).toMatchContract({ type: 'error_message', error_code: 'UNKNOWN_AGENT' });
       await expect(socket, 'no run starts for an unknown agent').toStayQuiet({ match: isRunEvent });
-      expect(await socket.sendExpectingError('{"type": "user_message", not json')).toBeErrorFrame('JSON_PARSE_ERROR');
+      await expect(await socket.sendExpectingError('{"type": "user_message", not json')).toMatchContract({
+        type: 'error_message',
+        error_code: 'JSON_PARSE_ERROR',
+      });
 
       const scored = [];
       const first = await runScenario(socket, 'data', scenario);
       scored.push(scoreRun(first.frames, scenario, first.text, settings.finalResponseMinChars, first.ms));
-      expect(lastFrame(first.frames), 'a valid run on the same socket completes after the errors').toMatchObject(COMPLETED);
+      await expect(lastFrame(first.frames), 'a valid run on the same socket completes after the errors').toMatchContract(COMPLETED);
       for (let round = 1; round <= settings.reconnectRounds; round++) {
         await socket.close(1000);
         socket = await sockets.open(user);
         const again = await runScenario(socket, 'data', scenario);
         scored.push(scoreRun(again.frames, scenario, again.text, settings.finalResponseMinChars, again.ms));
-        expect(lastFrame(again.frames), `the run on reconnect ${round} completes`).toMatchObject(COMPLETED);
+        await expect(lastFrame(again.frames), `the run on reconnect ${round} completes`).toMatchContract(COMPLETED);
       }
       await attachQuality(testInfo, scored, settings.qualitySla);
     },
@@ -180,7 +192,8 @@ test.describe(title, details, () => {
     'test_006_performance_benchmarks',
     catalog({
       checks:
-        'BENCHMARK_RUNS runs in sequence → each opens, completes; mean time ≤ RUN_COMPLETE_MS; mean score ≥ QUALITY_SLA; values attached',
+        'BENCHMARK_RUNS supervisor runs in sequence, each on a new socket, all complete; their mean time is within ' +
+        'RUN_COMPLETE_MS and their mean score at least QUALITY_SLA (times and scores attached).',
       catches: 'slow, shallow',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -191,7 +204,7 @@ test.describe(title, details, () => {
         const text = uniqueRequest(scenario.request);
         const { value: frames, ms } = await timed(async () => (await socket.say(text)).finished());
         scored.push(scoreRun(frames, scenario, text, settings.finalResponseMinChars, ms));
-        expect(lastFrame(frames), `benchmark run ${i + 1} completes`).toMatchObject(COMPLETED);
+        await expect(lastFrame(frames), `benchmark run ${i + 1} completes`).toMatchContract(COMPLETED);
         await socket.close(1000);
       }
       await attachQuality(testInfo, scored, settings.qualitySla);
@@ -210,7 +223,9 @@ test.describe(title, details, () => {
     'test_007_business_value_validation',
     catalog({
       checks:
-        'the 3 scenarios, supervisor runs → every result field present, typed; share scoring > HIGH_VALUE_SCORE ≥ HIGH_VALUE_RATIO; mean ≥ QUALITY_SLA',
+        'Supervisor runs of the cost, anomaly and capacity scenarios complete with a result.estimated_monthly_savings above ' +
+        '0, a non-empty result.anomalies and a result.capacity_forecast with horizon_days and projected_utilization; their ' +
+        'mean score is at least QUALITY_SLA and at least HIGH_VALUE_RATIO of them score above HIGH_VALUE_SCORE.',
       catches: 'no value',
     }),
     async ({ sockets, user, settings }, testInfo) => {
@@ -221,19 +236,20 @@ test.describe(title, details, () => {
       );
       await attachQuality(testInfo, scored, settings.qualitySla);
       for (const [i, { frames }] of results.entries())
-        expect(lastFrame(frames), `the ${BUSINESS_SCENARIOS[i].title} run completes`).toMatchObject(COMPLETED);
+        await expect(lastFrame(frames), `the ${BUSINESS_SCENARIOS[i].title} run completes`).toMatchContract(COMPLETED);
 
       const [cost, anomaly, capacity] = results.map(({ frames }) => resultOf(frames));
       expect(cost.estimated_monthly_savings, 'cost optimisation: result.estimated_monthly_savings is a number').toEqual(expect.any(Number));
       expect(cost.estimated_monthly_savings, 'cost optimisation: estimated_monthly_savings > 0').toBeGreaterThan(0);
       expect(anomaly.anomalies, 'anomaly detection: result.anomalies is an array').toEqual(expect.any(Array));
       expect((anomaly.anomalies as unknown[]).length, 'anomaly detection: result.anomalies is not empty').toBeGreaterThan(0);
+      // The contract names these two fields of capacity_forecast without giving their form.
       expect(
         capacity.capacity_forecast,
         'capacity planning: result.capacity_forecast has horizon_days and projected_utilization',
       ).toMatchObject({
-        horizon_days: expect.any(Number),
-        projected_utilization: expect.any(Number),
+        horizon_days: expect.anything(),
+        projected_utilization: expect.anything(),
       });
 
       const mean = meanScore(scored);
