@@ -3,7 +3,6 @@ import { catalog, category } from '../catalog';
 import { lastFrame } from '../../fixtures/client/frames';
 import { timed } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes } from '../../fixtures/shapes';
 
 /** The fixtures a test body receives; the checks below take the ones they need. */
 type Fixtures = Parameters<Parameters<typeof test>[2]>[0];
@@ -19,13 +18,11 @@ interface CheckResult {
 /** 001: /health and /auth/health answer 200 with their contract bodies, each within HTTP_CONNECT_MS. */
 async function assertHttpConnectivity(request: Fixtures['request'], settings: Settings): Promise<CheckResult> {
   const health = await timed(() => request.get(`${settings.baseUrl}/health`, { timeout: settings.httpConnectMs }));
-  expect(health.value.status(), `${settings.baseUrl}/health status`).toBe(200);
+  await expect(health.value, `${settings.baseUrl}/health`).toMatchContract('GET /health', 200, { environment: settings.environment });
   const body = await health.value.json();
-  expect(body, '/health body (§3)').toMatchObject(shapes.backendHealth(settings.environment));
   expect(health.ms, '/health answered within HTTP_CONNECT_MS (ms)').toBeLessThanOrEqual(settings.httpConnectMs);
   const auth = await timed(() => request.get(`${settings.authUrl}/auth/health`, { timeout: settings.httpConnectMs }));
-  expect(auth.value.status(), `${settings.authUrl}/auth/health status`).toBe(200);
-  expect(await auth.value.json(), '/auth/health body (§2)').toMatchObject(shapes.authHealth());
+  await expect(auth.value, `${settings.authUrl}/auth/health`).toMatchContract('GET /auth/health', 200);
   expect(auth.ms, '/auth/health answered within HTTP_CONNECT_MS (ms)').toBeLessThanOrEqual(settings.httpConnectMs);
   return {
     timings: { '/health': health.ms, '/auth/health': auth.ms },
@@ -33,16 +30,21 @@ async function assertHttpConnectivity(request: Fixtures['request'], settings: Se
   };
 }
 
-/** 002: ws(U) opens; ping is answered by a pong echoing it within WS_PING_MS; an unknown frame type is acked. */
+/**
+ * 002: a socket of the user opens; ping is answered within WS_PING_MS by a pong that echoes the ping's timestamp or
+ * carries the server's time (contract §4 allows either); an unknown frame type is acknowledged.
+ */
 async function assertWebSocketConnectivity(sockets: Sockets, user: TestUser, settings: Settings): Promise<CheckResult> {
   const { value: socket, ms: handshake } = await timed(() => sockets.open(user));
-  const { pong, stamp, rttMs } = await socket.ping();
-  expect((pong.data as { timestamp?: unknown }).timestamp, 'pong echoes the ping timestamp').toBe(stamp);
+  const { pong, stamp, rttMs, answer } = await socket.ping();
+  await expect(pong, 'the answer to ping').toMatchContract({ type: 'pong' });
+  const answered = JSON.stringify((pong.data as { timestamp?: unknown }).timestamp);
+  expect(answer, `pong data.timestamp ${answered} echoes ${JSON.stringify(stamp)} or is the server's time`).toBeDefined();
   expect(rttMs, 'ping → pong within WS_PING_MS (ms)').toBeLessThanOrEqual(settings.wsPingMs);
   const from = socket.frames.length;
   await socket.send({ type: 'connectivity_test' });
   const ack = await socket.waitFor('ack', { from });
-  expect(ack, 'an unknown frame type is acknowledged').toMatchObject({
+  await expect(ack, 'an unknown frame type is acknowledged').toMatchContract({
     type: 'ack',
     received_type: 'connectivity_test',
     status: 'acknowledged',
@@ -51,7 +53,7 @@ async function assertWebSocketConnectivity(sockets: Sockets, user: TestUser, set
   return { timings: { handshake, 'ping → pong': rttMs } };
 }
 
-/** 003: an upgrade without a token is refused with HTTP 403 (no socket, no frame-level error); run(triage) completes. */
+/** 003: an upgrade without a token is refused with HTTP 403 (no socket, no frame-level error); a triage run completes. */
 async function assertAgentRequestPipeline(sockets: Sockets, user: TestUser): Promise<CheckResult> {
   const anonymous = await sockets.upgrade({});
   expect(anonymous.status, `upgrade without a token is refused with HTTP 403 (${String(anonymous.error)})`).toBe(403);
@@ -61,10 +63,10 @@ async function assertAgentRequestPipeline(sockets: Sockets, user: TestUser): Pro
   const run = await socket.startAgent('triage', uniqueRequest('Route this connectivity check to the right agent'));
   const started = await run.started();
   const firstEvent = performance.now() - start;
-  expect(started, 'the triage run starts').toMatchObject({ type: 'agent_started', agent_name: 'triage', user_id: user.id });
+  await expect(started, 'the triage run starts').toMatchContract({ type: 'agent_started', agent_name: 'triage', user_id: user.id });
   const frames = await run.finished();
   const complete = performance.now() - start;
-  expect(lastFrame(frames), 'the triage run completes').toMatchObject({ type: 'agent_completed', status: 'completed' });
+  await expect(lastFrame(frames), 'the triage run completes').toMatchContract({ type: 'agent_completed', status: 'completed' });
   await socket.close(1000);
   return { timings: { 'first agent event': firstEvent, 'run complete': complete } };
 }
@@ -91,7 +93,8 @@ function renderReport(settings: Settings, results: Map<string, CheckResult>): st
     `- Backend: ${settings.baseUrl} (version ${version}, environment ${settings.environment})`,
     `- Auth service: ${settings.authUrl}`,
     `- WebSocket: ${settings.wsUrl}`,
-    `- Thresholds: HTTP_CONNECT_MS ${settings.httpConnectMs}, WS_HANDSHAKE_MS ${settings.wsHandshakeMs}, WS_PING_MS ${settings.wsPingMs}, FIRST_EVENT_MS ${settings.firstEventMs}, RUN_COMPLETE_MS ${settings.runCompleteMs}`,
+    `- Thresholds: HTTP_CONNECT_MS ${settings.httpConnectMs}, WS_HANDSHAKE_MS ${settings.wsHandshakeMs}, ` +
+      `WS_PING_MS ${settings.wsPingMs}, FIRST_EVENT_MS ${settings.firstEventMs}, RUN_COMPLETE_MS ${settings.runCompleteMs}`,
     '',
     '| check | result | timings |',
     '|---|---|---|',
@@ -105,7 +108,10 @@ const { title, details } = category('connectivity');
 test.describe(title, details, () => {
   test(
     'test_001_http_connectivity',
-    catalog({ checks: '/health; /auth/health → 200 with their bodies, each ≤ HTTP_CONNECT_MS', catches: 'unreachable' }),
+    catalog({
+      checks: "/health and /auth/health each answer 200 with the contract's healthy body within HTTP_CONNECT_MS.",
+      catches: 'unreachable',
+    }),
     async ({ request, settings }) => {
       await assertHttpConnectivity(request, settings);
     },
@@ -114,7 +120,9 @@ test.describe(title, details, () => {
   test(
     'test_002_websocket_connectivity',
     catalog({
-      checks: 'ws(U); ping; {"type":"connectivity_test"} → opens; echoing pong ≤ WS_PING_MS; ack received_type connectivity_test',
+      checks:
+        'A socket of the user opens; a ping is answered within WS_PING_MS by a pong that echoes its timestamp or carries the ' +
+        "server's time; a frame of type connectivity_test is acknowledged with received_type connectivity_test.",
       catches: 'socket path',
     }),
     async ({ sockets, user, settings }) => {
@@ -124,7 +132,12 @@ test.describe(title, details, () => {
 
   test(
     'test_003_agent_request_pipeline',
-    catalog({ checks: 'upgrade, no token; run(triage) → 403 (no frame-level error); completes', catches: 'agent path' }),
+    catalog({
+      checks:
+        'An upgrade without a token is refused with HTTP 403 and opens no socket; a triage run of the user starts within ' +
+        'FIRST_EVENT_MS and completes.',
+      catches: 'agent path',
+    }),
     async ({ sockets, user }) => {
       await assertAgentRequestPipeline(sockets, user);
     },
@@ -133,7 +146,9 @@ test.describe(title, details, () => {
   test(
     'test_004_generate_connectivity_report',
     catalog({
-      checks: 'repeats the 001–003 checks itself → each passes; Markdown report (version, timings) attached, never asserted',
+      checks:
+        'Runs the checks of 001 to 003 itself and each passes; a Markdown report of the target (version, timings) is attached, ' +
+        'never asserted on.',
       catches: '—',
     }),
     async ({ request, sockets, user, settings }, testInfo) => {
