@@ -30,17 +30,18 @@ setup('target is reachable, healthy and not production', async ({ request, setti
   expect(body?.environment, `${settings.baseUrl}/health environment must equal STAGING_ENVIRONMENT`).toBe(settings.environment);
 
   const authHealth = await answer(`${settings.authUrl}/auth/health`);
-  expect(authHealth.status(), `${settings.authUrl}/auth/health answered HTTP ${authHealth.status()}`).toBe(200);
+  const authBody = JSON.stringify((await authHealth.json().catch(() => undefined)) ?? {}).slice(0, 200);
+  expect(authHealth.status(), `${settings.authUrl}/auth/health answered HTTP ${authHealth.status()} ${authBody}`).toBe(200);
 });
 
 setup('harness JWT secret matches the target', async ({ request, settings }) => {
   setup.skip(!settings.jwtSecret, 'JWT_SECRET_KEY not provided');
   const probe = { id: 'e2e-setup-probe', email: 'e2e-setup-probe@staging.test', permissions: ['read'] };
   const token = await signToken(contractClaims(probe, 'access', settings.environment), settings.jwtSecret!);
-  const verdict = (await (await request.post(`${settings.authUrl}/auth/validate`, { data: { token } })).json()) as {
-    valid: boolean;
-    error?: string;
-  };
+  const validate = await request.post(`${settings.authUrl}/auth/validate`, { data: { token } });
+  // Contract §2: validate always answers 200, so any other status is the target's fault, not a secret mismatch.
+  expect(validate.status(), `${settings.authUrl}/auth/validate answered HTTP ${validate.status()}`).toBe(200);
+  const verdict = ((await validate.json().catch(() => undefined)) ?? {}) as { valid?: boolean; error?: string };
   expect(
     verdict,
     `JWT secret mismatch: ${settings.authUrl}/auth/validate rejects a token signed with JWT_SECRET_KEY (${verdict.error ?? 'invalid'}). ` +
