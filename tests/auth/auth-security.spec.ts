@@ -17,14 +17,14 @@ const INVALID_TOKEN = 'Invalid or expired token';
 const NOT_AUTHENTICATED = 'Not authenticated';
 /** Contract §2: the permissions of a user /auth/e2e/test-auth makes without being given any. */
 const TEST_AUTH_DEFAULT_PERMISSIONS = ['read', 'write', 'chat', 'agent:execute'];
-/** suites.md auth_05/auth_20: exp = now − 120 s, well past the contract's 30 s clock-skew tolerance. */
+/** How long ago an expired token expired: well past the contract's 30 s clock-skew tolerance. */
 const EXPIRED_FOR_S = 120;
 /** Headers that look like test switches (contract §1); they must not relax any check. */
 const TEST_HEADERS = { 'X-Test-Mode': 'true', 'X-Test-Type': 'e2e', 'X-E2E-Test': 'true', 'X-Test-Environment': 'staging' };
 const EVIL_ORIGIN = 'https://evil.example';
-/** suites.md auth_22: a ticket with the smallest ttl the contract allows, used 2 s after it expired. */
+/** The smallest ticket ttl the contract allows: auth_22 uses such a ticket 2 s after it expired. */
 const SHORT_TICKET_TTL_S = 30;
-/** suites.md auth_23: the ttl asked for a ticket that is then used twice. */
+/** The ttl asked for a ticket that is then used twice. */
 const TICKET_TTL_S = 60;
 const AFTER_EXPIRY_MS = 2000;
 
