@@ -3,7 +3,6 @@ import { test, expect, type Message, type Thread } from '../../fixtures';
 import { catalog, category } from '../catalog';
 import { lastFrame } from '../../fixtures/client/frames';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes } from '../../fixtures/shapes';
 
 const { title, details } = category('core-02');
 
@@ -11,24 +10,31 @@ test.describe(title, details, () => {
   test(
     '2.1 test_message_endpoints',
     catalog({
-      checks: 'POST messages: {message:""}, {}, unknown thread, U2\'s thread → 422; 422; 404 "Thread not found"; 403 "Access denied"',
+      checks:
+        'Posting a message is 422 when it is empty or missing, 404 "Thread not found" to an unknown thread and 403 "Access ' +
+        'denied" to another user\'s thread (both with a valid body); no rejected message is stored.',
       catches: 'message ACL',
     }),
     async ({ users, user, api }) => {
+      const op = 'POST /api/threads/{id}/messages';
       const thread = await user.createThread();
-      await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: { message: '' } }), 'empty message').toBeContractError(422);
-      await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: {} }), 'no message field').toBeContractError(422);
+      await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: { message: '' } }), 'empty message').toMatchContract(
+        op,
+        422,
+      );
+      await expect(await api.post(`/api/threads/${thread.id}/messages`, { data: {} }), 'no message field').toMatchContract(op, 422);
+      // Valid bodies, so the 404 and 403 do not depend on whether a target validates the body before the thread.
       await expect(
-        await api.post(`/api/threads/${randomUUID()}/messages`, { data: { message: 'to nowhere' } }),
+        await api.post(`/api/threads/${randomUUID()}/messages`, { data: { message: `to nowhere ${randomUUID()}` } }),
         'unknown thread',
-      ).toBeContractError(404, 'Thread not found');
+      ).toMatchContract(op, 404, { detail: 'Thread not found' });
 
       const other = await users.create();
       const foreign = await other.createThread();
       await expect(
         await api.post(`/api/threads/${foreign.id}/messages`, { data: { message: `intrusion ${randomUUID()}` } }),
         "another user's thread",
-      ).toBeContractError(403, 'Access denied');
+      ).toMatchContract(op, 403, { detail: 'Access denied' });
       expect((await other.messages(foreign.id)).total, "the other user's thread got no message").toBe(0);
       expect((await user.messages(thread.id)).total, 'the rejected messages were not stored').toBe(0);
     },
@@ -37,7 +43,9 @@ test.describe(title, details, () => {
   test(
     '2.2 test_real_message_api_endpoints',
     catalog({
-      checks: 'message with metadata; list → id, thread_id, role user, content, ISO created_at, metadata; listed',
+      checks:
+        'A message posted with metadata comes back as a user message of the thread with its content, an ISO created_at ' +
+        'and a metadata field; the thread then lists it (same id, role and content) as its only message.',
       catches: 'schema drift',
     }),
     async ({ user, api }) => {
@@ -45,12 +53,14 @@ test.describe(title, details, () => {
       const content = `message with metadata ${randomUUID()}`;
       const metadata = { source: 'core-2.2', marker: randomUUID(), nested: { tags: ['a', 'b'] } };
       const posted = await api.post(`/api/threads/${thread.id}/messages`, { data: { message: content, metadata } });
-      expect(posted.status()).toBe(200);
+      await expect(posted).toMatchContract('POST /api/threads/{id}/messages', 200, { thread_id: thread.id, role: 'user', content });
       const message = (await posted.json()) as Message;
-      expect(message).toMatchObject({ ...shapes.message(thread.id, 'user'), content, metadata });
-      const listed = await user.messages(thread.id);
-      expect(listed.thread_id).toBe(thread.id);
-      expect(listed.messages, 'the listed message equals the posted one').toEqual([message]);
+      const listed = await api.get(`/api/threads/${thread.id}/messages`);
+      await expect(listed).toMatchContract('GET /api/threads/{id}/messages', 200, { thread_id: thread.id, total: 1 });
+      expect(
+        ((await listed.json()).messages as Message[]).map((m) => [m.id, m.role, m.content]),
+        'the thread lists the posted message',
+      ).toEqual([[message.id, 'user', content]]);
     },
   );
 
@@ -58,7 +68,9 @@ test.describe(title, details, () => {
     '2.3 test_real_websocket_message_flow',
     catalog({
       checks:
-        "user_message flat; payload.content; message+text; chat+message; with thread_id T → task_description = each text; last run's thread_id = T",
+        'A chat message starts a supervisor run in each form the contract allows (user_message with flat content or ' +
+        'payload.content, message with text, chat with message): agent_started carries the text, and the run completes; ' +
+        "with a thread_id, every event of the run carries that thread's id.",
       catches: 'alias regressions',
     }),
     async ({ sockets, user }) => {
@@ -72,66 +84,71 @@ test.describe(title, details, () => {
       for (const form of forms) {
         const text = uniqueRequest(`Summarise this week's requests (${form.label})`);
         const run = await socket.say(text, form.options);
-        expect(await run.started(), form.label).toMatchObject({
+        await expect(await run.started(), form.label).toMatchContract({
           type: 'agent_started',
           task_description: text,
           agent_name: 'supervisor',
           user_id: user.id,
         });
-        expect(lastFrame(await run.finished()), form.label).toMatchObject({ type: 'agent_completed', status: 'completed' });
+        await expect(lastFrame(await run.finished()), form.label).toMatchContract({ type: 'agent_completed', status: 'completed' });
       }
 
       const thread = await user.createThread();
       const text = uniqueRequest('Summarise this week in the given thread');
       const run = await socket.say(text, { threadId: thread.id });
-      expect(await run.started()).toMatchObject({ task_description: text, thread_id: thread.id });
+      await expect(await run.started()).toMatchContract({ type: 'agent_started', task_description: text, thread_id: thread.id });
       const frames = await run.finished();
-      expect(new Set(frames.map((f) => f.thread_id)), 'every event of the run carries the given thread_id').toEqual(new Set([thread.id]));
+      await expect(frames, 'every event of the run carries the given thread_id').toMatchContract({ thread_id: thread.id });
     },
   );
 
   test(
     '2.4 test_real_thread_management',
-    catalog({ checks: 'create → list → PUT → GET → DELETE → GET → consistent Thread each step; final 404', catches: 'CRUD' }),
+    catalog({
+      checks:
+        'A thread is created with a title and metadata, listed as created, renamed by PUT, read back as renamed, archived ' +
+        'by DELETE, and then 404 "Thread not found" and gone from the list; each answer is a contract Thread of the user.',
+      catches: 'CRUD',
+    }),
     async ({ user, api }) => {
       const marker = randomUUID();
       const created = await api.post('/api/threads', { data: { title: 'core 2.4 thread', metadata: { k: marker } } });
-      expect(created.status()).toBe(200);
-      const thread = (await created.json()) as Thread;
-      expect(thread).toMatchObject({
-        ...shapes.thread(user.id),
+      await expect(created).toMatchContract('POST /api/threads', 200, {
         title: 'core 2.4 thread',
         message_count: 0,
         metadata: { k: marker, user_id: user.id },
       });
+      const thread = (await created.json()) as Thread;
+      // The fields the contract defines for the thread in every view; a list item may carry others.
+      const asCreated = { id: thread.id, title: thread.title, created_at: thread.created_at, metadata: { k: marker, user_id: user.id } };
 
       const list = await api.get('/api/threads');
-      expect(list.status()).toBe(200);
-      expect((await list.json()) as Thread[], 'the list holds the new thread as created').toContainEqual(thread);
+      await expect(list).toMatchContract('GET /api/threads', 200);
+      expect(
+        ((await list.json()) as Thread[]).find((t) => t.id === thread.id),
+        'the list holds the new thread as created',
+      ).toMatchObject(asCreated);
 
       const renamed = await api.put(`/api/threads/${thread.id}`, { data: { title: 'core 2.4 renamed', metadata: { k: `${marker}-2` } } });
-      expect(renamed.status()).toBe(200);
+      const asRenamed = { ...asCreated, title: 'core 2.4 renamed', message_count: 0, metadata: { k: `${marker}-2`, user_id: user.id } };
+      await expect(renamed).toMatchContract('PUT /api/threads/{id}', 200, asRenamed);
       const updated = (await renamed.json()) as Thread;
-      expect(updated).toMatchObject({
-        ...shapes.thread(user.id),
-        id: thread.id,
-        title: 'core 2.4 renamed',
-        created_at: thread.created_at,
-        message_count: 0,
-        metadata: { k: `${marker}-2`, user_id: user.id },
-      });
       expect(Date.parse(updated.updated_at), 'updated_at >= created_at').toBeGreaterThanOrEqual(Date.parse(updated.created_at));
 
-      const fetched = await api.get(`/api/threads/${thread.id}`);
-      expect(fetched.status()).toBe(200);
-      expect(await fetched.json(), 'GET shows the PUT result').toEqual(updated);
+      await expect(await api.get(`/api/threads/${thread.id}`), 'GET shows the PUT result').toMatchContract(
+        'GET /api/threads/{id}',
+        200,
+        asRenamed,
+      );
 
-      const archived = await api.delete(`/api/threads/${thread.id}`);
-      expect(archived.status()).toBe(200);
-      expect(await archived.json()).toEqual({ status: 'archived' });
-      await expect(await api.get(`/api/threads/${thread.id}`), 'GET after DELETE').toBeContractError(404, 'Thread not found');
+      await expect(await api.delete(`/api/threads/${thread.id}`)).toMatchContract('DELETE /api/threads/{id}', 200);
+      await expect(await api.get(`/api/threads/${thread.id}`), 'GET after DELETE').toMatchContract('GET /api/threads/{id}', 404, {
+        detail: 'Thread not found',
+      });
+      const after = await api.get('/api/threads');
+      await expect(after).toMatchContract('GET /api/threads', 200);
       expect(
-        ((await (await api.get('/api/threads')).json()) as Thread[]).map((t) => t.id),
+        ((await after.json()) as Thread[]).map((t) => t.id),
         'the archived thread left the list',
       ).not.toContain(thread.id);
     },
@@ -140,19 +157,30 @@ test.describe(title, details, () => {
   test(
     '2.5 test_real_error_handling_flow',
     catalog({
-      checks: 'not json; [1,2]; empty user_message → ERR(JSON_PARSE_ERROR) × 2, socket pongs; ERR(INVALID_MESSAGE); quiet',
+      checks:
+        'Text that is not JSON and JSON that is not an object each get a JSON_PARSE_ERROR error_message and the socket ' +
+        'still answers ping; an empty user_message gets INVALID_MESSAGE, starts no run (the socket stays quiet) and none is recorded.',
       catches: 'parse kills socket',
     }),
     async ({ sockets, user, api }) => {
       const socket = await sockets.open(user);
-      expect(await socket.sendExpectingError('this is not json {'), 'text that is not JSON').toBeErrorFrame('JSON_PARSE_ERROR');
-      expect(await socket.sendExpectingError('[1,2]'), 'JSON that is not an object').toBeErrorFrame('JSON_PARSE_ERROR');
+      await expect(await socket.sendExpectingError('this is not json {'), 'text that is not JSON').toMatchContract({
+        type: 'error_message',
+        error_code: 'JSON_PARSE_ERROR',
+      });
+      await expect(await socket.sendExpectingError('[1,2]'), 'JSON that is not an object').toMatchContract({
+        type: 'error_message',
+        error_code: 'JSON_PARSE_ERROR',
+      });
       await expect(socket, 'the socket survives malformed frames').toAnswerPing();
-      expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty user_message').toBeErrorFrame(
-        'INVALID_MESSAGE',
-      );
+      await expect(await socket.sendExpectingError({ type: 'user_message', content: '' }), 'empty user_message').toMatchContract({
+        type: 'error_message',
+        error_code: 'INVALID_MESSAGE',
+      });
       await expect(socket, 'no run starts for the empty message').toStayQuiet();
-      expect((await (await api.get('/api/agents/runs')).json()).runs, 'no run was recorded').toEqual([]);
+      const runs = await api.get('/api/agents/runs');
+      await expect(runs).toMatchContract('GET /api/agents/runs', 200);
+      expect((await runs.json()).runs, 'no run was recorded').toHaveLength(0);
     },
   );
 });
