@@ -1,116 +1,121 @@
 import { test, expect } from '../../fixtures';
 import { catalog, category } from '../catalog';
-import { AGENT_TYPES } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
 import { timed } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes } from '../../fixtures/shapes';
 
 const { title, details } = category('core-07');
 
 test.describe(title, details, () => {
   test(
     '7.1 test_basic_functionality',
-    catalog({ checks: '/health → 200 healthy, uptime_seconds ≥ 0', catches: 'down' }),
+    catalog({ checks: '/health answers 200 healthy with an uptime_seconds of at least 0.', catches: 'down' }),
     async ({ request, settings }) => {
       const response = await request.get('/health');
-      expect(response.status()).toBe(200);
-      const body = await response.json();
-      expect(body).toMatchObject(shapes.backendHealth(settings.environment));
-      expect(body.uptime_seconds, 'uptime_seconds').toBeGreaterThanOrEqual(0);
+      await expect(response).toMatchContract('GET /health', 200, { environment: settings.environment });
+      expect((await response.json()).uptime_seconds, 'uptime_seconds').toBeGreaterThanOrEqual(0);
     },
   );
 
   test(
     '7.2 test_startup_sequence',
-    catalog({ checks: '/health → /health/ready → ws(U) → say → healthy; ready; opens; completes', catches: 'ready, not serving' }),
+    catalog({
+      checks: '/health is healthy and /health/ready ready; then a socket of a new user opens and its first user_message run completes.',
+      catches: 'ready, not serving',
+    }),
     async ({ request, settings, sockets, user }) => {
-      const health = await request.get('/health');
-      expect(health.status(), '/health').toBe(200);
-      expect(await health.json()).toMatchObject(shapes.backendHealth(settings.environment));
-      const ready = await request.get('/health/ready');
-      expect(ready.status(), '/health/ready').toBe(200);
-      expect(await ready.json()).toMatchObject(shapes.ready());
+      await expect(await request.get('/health'), '/health').toMatchContract('GET /health', 200, { environment: settings.environment });
+      await expect(await request.get('/health/ready'), '/health/ready').toMatchContract('GET /health/ready', 200);
       const socket = await sockets.open(user);
       const frames = await (await socket.say(uniqueRequest('Give me a first summary of our usage'))).finished();
-      expect(lastFrame(frames), 'the first run after readiness completes').toMatchObject({ type: 'agent_completed', status: 'completed' });
+      await expect(lastFrame(frames), 'the first run after readiness completes').toMatchContract({
+        type: 'agent_completed',
+        status: 'completed',
+      });
     },
   );
 
   test(
     '7.3 test_dependency_validation',
     catalog({
-      checks: '/health/ready; /auth/health; POST /api/threads; /api/agents → 3 checks ok and auth-service 200, write 200, 4 agents',
+      checks:
+        'What readiness claims holds: /health/ready has database, auth and agents ok; /auth/health is healthy; a new ' +
+        'thread is written and reads back; /api/agents lists the four agent types.',
       catches: 'readiness lies',
     }),
     async ({ request, settings, api, user }) => {
-      const ready = await request.get('/health/ready');
-      expect(ready.status(), '/health/ready').toBe(200);
-      expect(await ready.json()).toMatchObject(shapes.ready());
-      const auth = await request.get(`${settings.authUrl}/auth/health`);
-      expect(auth.status(), 'auth: the auth service answers').toBe(200);
-      expect(await auth.json()).toMatchObject(shapes.authHealth());
+      await expect(await request.get('/health/ready'), '/health/ready').toMatchContract('GET /health/ready', 200);
+      await expect(await request.get(`${settings.authUrl}/auth/health`), 'auth: the auth service answers').toMatchContract(
+        'GET /auth/health',
+        200,
+      );
       const created = await api.post('/api/threads', { data: { title: 'dependency check' } });
-      expect(created.status(), 'database: a write succeeds').toBe(200);
-      const thread = await created.json();
-      expect(thread).toMatchObject({ ...shapes.thread(user.id), title: 'dependency check' });
-      const read = await api.get(`/api/threads/${thread.id}`);
-      expect(read.status(), 'database: the write reads back').toBe(200);
-      const agents = await api.get('/api/agents');
-      expect(agents.status(), 'agents: the catalog answers').toBe(200);
-      expect(((await agents.json()).agents as { type: string }[]).map((a) => a.type).sort()).toEqual([...AGENT_TYPES].sort());
+      await expect(created, 'database: a write succeeds').toMatchContract('POST /api/threads', 200, {
+        title: 'dependency check',
+        metadata: { user_id: user.id },
+      });
+      const { id } = await created.json();
+      await expect(await api.get(`/api/threads/${id}`), 'database: the write reads back').toMatchContract('GET /api/threads/{id}', 200, {
+        id,
+      });
+      await expect(await api.get('/api/agents'), 'agents: the catalog lists the four types').toMatchContract('GET /api/agents', 200);
     },
   );
 
   test(
     '7.4 test_cold_start_performance',
-    catalog({ checks: 'new context, first socket, first run → /health ≤ COLD_START_MS; opens; completes', catches: 'slow first use' }),
+    catalog({
+      checks:
+        'The first /health from a new request context is healthy within COLD_START_MS; then a socket opens and the ' +
+        'first data run completes.',
+      catches: 'slow first use',
+    }),
     async ({ playwright, settings, sockets, user }) => {
       const cold = await playwright.request.newContext({ baseURL: settings.baseUrl });
-      const { value: response, ms } = await timed(() => cold.get('/health'));
-      const status = response.status();
-      const body = await response.json();
-      await cold.dispose();
-      expect(status, 'first /health from a new context').toBe(200);
-      expect(body).toMatchObject(shapes.backendHealth(settings.environment));
-      expect(ms, 'first /health from a new context (ms) within COLD_START_MS').toBeLessThanOrEqual(settings.coldStartMs);
+      try {
+        const { value: response, ms } = await timed(() => cold.get('/health'));
+        await expect(response, 'first /health from a new context').toMatchContract('GET /health', 200, {
+          environment: settings.environment,
+        });
+        expect(ms, 'first /health from a new context (ms) within COLD_START_MS').toBeLessThanOrEqual(settings.coldStartMs);
+      } finally {
+        await cold.dispose();
+      }
       const socket = await sockets.open(user);
       const frames = await (await socket.startAgent('data', uniqueRequest('First run: list our busiest models'))).finished();
-      expect(lastFrame(frames), 'the first run completes').toMatchObject({ type: 'agent_completed', status: 'completed' });
+      await expect(lastFrame(frames), 'the first run completes').toMatchContract({ type: 'agent_completed', status: 'completed' });
     },
   );
 
   test(
     '7.5 test_readiness_check_names',
     catalog({
-      checks: '/health/ready → 200 ready; checks include database, auth, agents, each ok',
+      checks: '/health/ready answers 200 ready, and its checks include database, auth and agents, each ok.',
       catches: 'shape drift',
       was: 'test_startup_failure_handling',
     }),
     async ({ request }) => {
-      const ready = await request.get('/health/ready');
-      expect(ready.status()).toBe(200);
-      const body = await ready.json();
-      expect(body.status).toBe('ready');
-      expect(body.checks, 'exactly the checks database, auth, agents, all ok').toEqual({ database: 'ok', auth: 'ok', agents: 'ok' });
+      await expect(await request.get('/health/ready')).toMatchContract('GET /health/ready', 200, {
+        status: 'ready',
+        checks: { database: 'ok', auth: 'ok', agents: 'ok' },
+      });
     },
   );
 
   test(
     '7.6 test_health_check_endpoints',
-    catalog({ checks: '/health, /api/health, /auth/health, /ws/health → each 200 with its §2/§3 body', catches: 'schema drift' }),
+    catalog({
+      checks: '/health, /api/health, /auth/health and /ws/health each answer 200 with the body the contract gives them.',
+      catches: 'schema drift',
+    }),
     async ({ request, settings }) => {
       const checks = [
-        { url: '/health', shape: shapes.backendHealth(settings.environment) },
-        { url: '/api/health', shape: shapes.backendHealth(settings.environment) },
-        { url: `${settings.authUrl}/auth/health`, shape: shapes.authHealth() },
-        { url: '/ws/health', shape: shapes.wsHealth() },
+        { url: '/health', op: 'GET /health', fields: { environment: settings.environment } },
+        { url: '/api/health', op: 'GET /api/health', fields: { environment: settings.environment } },
+        { url: `${settings.authUrl}/auth/health`, op: 'GET /auth/health' },
+        { url: '/ws/health', op: 'GET /ws/health' },
       ];
-      for (const { url, shape } of checks) {
-        const response = await request.get(url);
-        expect(response.status(), url).toBe(200);
-        expect(await response.json(), url).toMatchObject(shape);
-      }
+      for (const { url, op, fields } of checks) await expect(await request.get(url), url).toMatchContract(op, 200, fields);
     },
   );
 });
