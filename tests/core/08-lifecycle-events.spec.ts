@@ -2,28 +2,30 @@ import { test, expect, type Frame, type Message } from '../../fixtures';
 import { catalog, category } from '../catalog';
 import { GOLDEN_PATH, TOOL_MAP } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
+import { messageViews, roleContents } from '../../fixtures/client/messages';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { shapes } from '../../fixtures/shapes';
 
 const { title, details } = category('core-08');
 
 test.describe(title, details, () => {
   test(
     '8.1 test_basic_functionality',
-    catalog({ checks: 'ws(U) → opens; ISO timestamp', catches: 'no welcome' }),
+    catalog({
+      checks: "A user's socket opens with a connection_established naming the user, a connection id and an ISO timestamp.",
+      catches: 'no welcome',
+    }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
-      expect(socket.welcome).toMatchObject({
-        type: 'connection_established',
-        timestamp: shapes.iso(),
-        data: { user_id: user.id, connection_id: shapes.nonEmpty(), heartbeat_interval: expect.any(Number) },
-      });
+      await expect(socket.welcome).toMatchContract({ type: 'connection_established', data: { user_id: user.id } });
     },
   );
 
   test(
     '8.2 test_event_types',
-    catalog({ checks: 'run(data) → only GP types + stream_chunk; each GP type ≥ 1', catches: 'renamed events' }),
+    catalog({
+      checks: 'A data run sends only golden-path event types and stream_chunk, and at least one of each.',
+      catches: 'renamed events',
+    }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
       const frames = await (await socket.startAgent('data', uniqueRequest('Break down requests per model'))).finished();
@@ -39,7 +41,12 @@ test.describe(title, details, () => {
 
   test(
     '8.3 test_event_sequencing',
-    catalog({ checks: 'run(data); run(triage) → started, thinking+, (executing, completed)+, chunk+, completed', catches: 'phase order' }),
+    catalog({
+      checks:
+        'A data run and then a triage run each go: agent_started, its thinking, then its tool calls (each executing before ' +
+        'its completed, exactly its own tools), then the chunks, then agent_completed.',
+      catches: 'phase order',
+    }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
       for (const type of ['data', 'triage'] as const) {
@@ -49,17 +56,19 @@ test.describe(title, details, () => {
         expect(types.lastIndexOf('agent_thinking'), `${type}: every agent_thinking comes before the first tool call`).toBeLessThan(
           types.indexOf('tool_executing'),
         );
-        expect(
-          frames.filter((f) => f.type === 'tool_executing'),
-          `${type}: one tool call per tool`,
-        ).toHaveLength(TOOL_MAP[type].length);
+        expect(frames, `${type}: its own tools, each call paired`).toPairTools(TOOL_MAP[type]);
       }
     },
   );
 
   test(
     '8.4 test_event_metadata',
-    catalog({ checks: 'run(optimization) → every §4 per-type field, top-level and in data', catches: 'missing fields' }),
+    catalog({
+      checks:
+        'An optimization run in a thread has every event type, and every event carries the run envelope (its run_id, the ' +
+        'thread, the user, agent_name optimization) and its own fields at top level and mirrored under data.',
+      catches: 'missing fields',
+    }),
     async ({ sockets, user }) => {
       const thread = await user.createThread();
       const socket = await sockets.open(user);
@@ -71,21 +80,23 @@ test.describe(title, details, () => {
           frames.map((f) => f.type),
           `the run has ${type}`,
         ).toContain(type);
-      expect(frames).toCarryEventFields();
-      for (const frame of frames) {
-        expect(frame, `${frame.type} run fields`).toMatchObject({
-          run_id: frames[0].run_id,
-          thread_id: thread.id,
-          user_id: user.id,
-          agent_name: 'optimization',
-        });
-      }
+      await expect(frames, 'the run fields and the data mirror on every event').toMatchContract({
+        run_id: frames[0].run_id,
+        thread_id: thread.id,
+        user_id: user.id,
+        agent_name: 'optimization',
+      });
     },
   );
 
   test(
     '8.5 test_event_filtering',
-    catalog({ checks: 'U1, U2 run at once; U3 idle → each sees only own runs; U3 quiet', catches: 'event leak' }),
+    catalog({
+      checks:
+        'Two users run at once while a third stays idle: each of the two receives only its own run, both complete, and ' +
+        'the idle user receives no run frame (its socket stays quiet and answers ping).',
+      catches: 'event leak',
+    }),
     async ({ users, sockets }) => {
       const [u1, u2, u3] = await Promise.all([users.create(), users.create(), users.create()]);
       const [s1, s2, s3] = await Promise.all([sockets.open(u1), sockets.open(u2), sockets.open(u3)]);
@@ -99,17 +110,17 @@ test.describe(title, details, () => {
       // U3 must stay quiet for the whole time the other two users' runs play.
       const isRunFrame = (f: Frame) => f.run_id !== undefined;
       const [[run1, run2]] = await Promise.all([both(), expect(s3).toStayQuiet({ match: isRunFrame })]);
-      const runFrames = (frames: Frame[]) => frames.filter(isRunFrame);
       for (const [socket, user, run] of [
         [s1, u1, run1],
         [s2, u2, run2],
       ] as const) {
-        const seen = runFrames(socket.frames);
+        await expect(lastFrame(run), `${socket.label}'s run completes`).toMatchContract({ type: 'agent_completed', status: 'completed' });
+        const seen = socket.frames.filter(isRunFrame);
         expect(new Set(seen.map((f) => f.run_id)), `${socket.label} sees only its own run`).toEqual(new Set([run[0].run_id]));
         expect(new Set(seen.map((f) => f.user_id)), `${socket.label} sees only its own user_id`).toEqual(new Set([user.id]));
       }
       expect(
-        runFrames(s3.frames).map((f) => f.type),
+        s3.frames.filter(isRunFrame).map((f) => f.type),
         'the idle user received no run frame',
       ).toEqual([]);
     },
@@ -117,25 +128,36 @@ test.describe(title, details, () => {
 
   test(
     '8.6 test_event_persistence',
-    catalog({ checks: 'run(data, T) → REST and history end user (text), assistant (final)', catches: 'not persisted' }),
-    async ({ sockets, user }) => {
+    catalog({
+      checks:
+        "After a data run in a thread completes, the thread's REST messages come to end with the request (user) and the " +
+        'final_response (assistant), and thread_history holds the same messages in any order.',
+      catches: 'not persisted',
+    }),
+    async ({ sockets, user, settings }) => {
       const thread = await user.createThread();
       const text = uniqueRequest('Report token usage for the data team');
       const socket = await sockets.open(user);
       const frames = await (await socket.startAgent('data', text, { threadId: thread.id })).finished();
-      const final = lastFrame(frames).final_response;
-      expect(final, 'the run completes with a final_response').toEqual(shapes.nonEmpty());
-      const ending = (messages: Message[]) => messages.slice(-2).map((m) => [m.role, m.content]);
-      expect(ending((await user.messages(thread.id)).messages), 'REST messages end with the request and the answer').toEqual([
-        ['user', text],
-        ['assistant', final],
-      ]);
-      const history = await socket.threadHistory(thread.id);
-      expect(history.type).toBe('thread_history');
-      expect(ending(history.data?.messages as Message[]), 'history ends with the request and the answer').toEqual([
-        ['user', text],
-        ['assistant', final],
-      ]);
+      const done = lastFrame(frames);
+      await expect(done, 'the run completes with a final_response').toMatchContract({ type: 'agent_completed', status: 'completed' });
+      await expect
+        .poll(async () => roleContents((await user.messages(thread.id)).messages).slice(-2), {
+          message: 'REST messages end with the request and the answer',
+          timeout: settings.settleMs,
+        })
+        .toEqual([
+          ['user', text],
+          ['assistant', done.final_response],
+        ]);
+      const stored = messageViews((await user.messages(thread.id)).messages);
+      await expect
+        .poll(async () => messageViews(((await socket.threadHistory(thread.id)).data?.messages ?? []) as Message[]), {
+          message: 'thread_history holds the same messages as REST, in any order',
+          timeout: settings.settleMs,
+        })
+        .toEqual(stored);
+      await expect(await socket.threadHistory(thread.id)).toMatchContract({ type: 'thread_history', data: { thread_id: thread.id } });
     },
   );
 });
