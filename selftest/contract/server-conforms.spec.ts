@@ -15,25 +15,22 @@ import {
   responseProblems,
   statuses,
 } from '../../contract/index';
+import { uniqueRequest as uniqueText } from '../../fixtures/client/unique';
 import type { RunningServer } from '../../server/index';
+import { connect, playRun, upgrade, type Client } from '../server/conformance-client';
 import {
   BYPASS_KEY,
   call,
-  connect,
   mint,
   newUser,
   pause,
-  playRun,
   startAgent,
   startTestServer,
   uniqueEmail,
-  uniqueText,
-  upgrade,
   type CallOptions,
-  type Client,
   type Frame,
   type HttpReply,
-  type TestUser,
+  type ServerUser as TestUser,
 } from '../server/helpers';
 
 const AGENT_TYPES = ['triage', 'data', 'optimization', 'supervisor'];

@@ -1,11 +1,8 @@
 /** Settings from the environment, option validation, and `npm run server` (server/main.ts) as a process. */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { serverOptionsFromEnv, startServer } from '../../server/index';
-import { BYPASS_KEY, call, connect, newUser } from './helpers';
+import { BYPASS_KEY, call, connect, newUser, runServerMain } from './helpers';
 
-const ROOT = path.join(__dirname, '../..');
 const SECRET = 's'.repeat(40);
 
 test('serverOptionsFromEnv: empty environment means defaults; every variable is parsed', () => {
@@ -78,33 +75,9 @@ test('without a JWT secret the server makes its own and its tokens work', async 
   }
 });
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs server/main.ts; `whileUp` runs once the ready line is printed, then SIGTERM is sent. */
-function runMain(env: Record<string, string>, whileUp?: (url: string) => Promise<void>): Promise<Exit> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    const url = /ready at (\S+)/.exec(stdout)?.[1];
-    if (url && whileUp) {
-      const task = whileUp;
-      whileUp = undefined;
-      void task(url).finally(() => child.kill('SIGTERM'));
-    }
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
 test('npm run server: one ready line, serves, never prints secrets, exits 0 on SIGTERM', async () => {
   let health = 0;
-  const result = await runMain(
+  const result = await runServerMain(
     { PORT: '0', JWT_SECRET_KEY: SECRET, E2E_OAUTH_SIMULATION_KEY: BYPASS_KEY, STAGING_FAULTS: 'short-answers' },
     async (url) => {
       health = (await call(url, 'GET', '/health')).status;
@@ -119,11 +92,11 @@ test('npm run server: one ready line, serves, never prints secrets, exits 0 on S
 });
 
 test('npm run server: a bad setting is one stderr line and exit 1', async () => {
-  const result = await runMain({ PORT: '0', STAGING_FAULTS: 'nope' });
+  const result = await runServerMain({ PORT: '0', STAGING_FAULTS: 'nope' });
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(/^reference server: unknown fault "nope" in STAGING_FAULTS; valid faults: [a-z, -]+\n$/);
-  const secret = await runMain({ PORT: '0', JWT_SECRET_KEY: 'too-short-but-secret' });
+  const secret = await runServerMain({ PORT: '0', JWT_SECRET_KEY: 'too-short-but-secret' });
   expect(secret.code).toBe(1);
   expect(secret.stderr).not.toContain('too-short-but-secret');
 });

@@ -1,10 +1,14 @@
 /**
- * Helpers for the reference server's own tests: start a server on a free port, call it over HTTP (Node fetch)
- * and WebSocket (ws), make users, mint tokens. No browser anywhere.
+ * Helpers for the reference server's own tests: start a server on a free port, call it over HTTP (Node fetch), make
+ * users, mint tokens, and open sockets with the harness's contract client (fixtures/client) outside any Playwright
+ * fixture. No browser anywhere.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT, base64url } from 'jose';
-import WebSocket from 'ws';
+import path from 'node:path';
+import { AgentSocket, NO_OBSERVER, type SocketTimeouts, type Upgrade } from '../../fixtures/client/agent-socket';
+import { contractClaims, signToken } from '../../fixtures/client/tokens';
+import { uniqueRequest } from '../../fixtures/client/unique';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/index';
 
 export const SECRET = randomBytes(32).toString('hex');
@@ -14,6 +18,40 @@ export const ALLOWED_ORIGIN = 'http://localhost:3000';
 /** A server tuned for tests: no pause between run events, short heartbeat, known secret and bypass key. */
 export function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, jwtSecret: SECRET, bypassKey: BYPASS_KEY, agentStepDelayMs: 0, heartbeatIntervalS: 0.25, ...options });
+}
+
+/** What `npm run server` (server/main.ts) printed before it exited, and its exit code. */
+interface MainExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs server/main.ts with only PATH and `env` in its environment. Once it prints its ready line, `whileUp` runs with
+ * the server's URL and SIGTERM follows; a server that fails to start exits by itself.
+ */
+export function runServerMain(
+  env: Record<string, string>,
+  whileUp: (url: string) => Promise<unknown> = async () => undefined,
+): Promise<MainExit> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: path.join(__dirname, '../..'),
+    env: { PATH: process.env.PATH, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  let started = false;
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    const url = /ready at (\S+)/.exec(stdout)?.[1];
+    if (url && !started) {
+      started = true;
+      void whileUp(url).finally(() => child.kill('SIGTERM'));
+    }
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -53,7 +91,8 @@ export async function call(base: string, method: string, path: string, opts: Cal
 
 // ---------------------------------------------------------------- users and tokens
 
-export interface TestUser {
+/** A user of the server under test with the token pair /auth/e2e/test-auth issued (not the fixtures' TestUser). */
+export interface ServerUser {
   id: string;
   email: string;
   access: string;
@@ -63,52 +102,30 @@ export interface TestUser {
 export const uniqueEmail = (tag = 'u') => `${tag}-${randomUUID().slice(0, 12)}@staging.test`;
 
 /** A fresh user through /auth/e2e/test-auth. */
-export async function newUser(base: string, body: Record<string, unknown> = {}): Promise<TestUser> {
+export async function newUser(base: string, body: Record<string, unknown> = {}): Promise<ServerUser> {
   const email = (body.email as string | undefined) ?? uniqueEmail();
   const r = await call(base, 'POST', '/auth/e2e/test-auth', { headers: { 'x-e2e-bypass-key': BYPASS_KEY }, json: { email, ...body } });
   if (r.status !== 200) throw new Error(`test-auth answered ${r.status}: ${r.text}`);
   return { id: r.body.user.id, email, access: r.body.access_token, refresh: r.body.refresh_token };
 }
 
-export function decodeClaims(token: string): Record<string, unknown> {
-  return JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1])));
-}
-
-/** Signs `claims` (defaults: a valid access token for `sub`) with HS256 and `secret`, or another alg. */
+/**
+ * A token the auth service would issue to a `minted-user` (contractClaims), with `claims` laid over it and the `omit`
+ * claims removed, signed with the test server's secret (or `secret`) and HS256 (or `alg`).
+ */
 export async function mint(
   claims: Record<string, unknown>,
-  opts: { secret?: string; alg?: string; omit?: string[] } = {},
+  opts: { secret?: string; alg?: 'HS256' | 'HS384' | 'HS512'; omit?: string[] } = {},
 ): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const all: Record<string, unknown> = {
-    sub: 'minted-user',
-    email: 'minted@staging.test',
-    permissions: ['read'],
-    iat: now,
-    exp: now + 900,
-    jti: randomUUID(),
-    iss: 'netra-auth-service',
-    aud: 'netra-platform',
-    token_type: 'access',
-    env: 'staging',
-    ...claims,
-  };
+  const issued = contractClaims({ id: 'minted-user', email: 'minted@staging.test', permissions: ['read'] }, 'access', 'staging');
+  const all: Record<string, unknown> = { ...issued, ...claims };
   for (const k of opts.omit ?? []) delete all[k];
-  return new SignJWT(all)
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(opts.secret ?? SECRET));
+  return signToken(all, opts.secret ?? SECRET, opts.alg);
 }
-
-/** The same claims with alg none and an empty signature. */
-export function unsigned(claims: Record<string, unknown>): string {
-  const enc = (v: unknown) => base64url.encode(JSON.stringify(v));
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.`;
-}
-
-export const subprotocol = (token: string) => `jwt.${base64url.encode(token)}`;
 
 // ---------------------------------------------------------------- WebSocket
 
+/** A frame as the self-tests read it: any field, at any depth, without checks. */
 export type Frame = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- server frames
 
 export interface SocketOptions {
@@ -118,119 +135,55 @@ export interface SocketOptions {
   headers?: Record<string, string>;
 }
 
-/** Outcome of an upgrade: an open client, or the HTTP status it was refused with. */
-export type Upgrade = { open: true; client: Client } | { open: false; status: number };
+/** The server under test answers at once: 5 s for a frame or a handshake, 10 s for a whole run. */
+const TIMEOUTS: SocketTimeouts = {
+  handshakeMs: 5000,
+  firstEventMs: 5000,
+  runCompleteMs: 10_000,
+  quietMs: 1000,
+  pingMs: 1000,
+  closeMs: 5000,
+  clockSkewMs: 30_000,
+};
 
-/** A WebSocket that records every frame so tests can wait for the one they need. */
-export class Client {
-  readonly frames: Frame[] = [];
-  private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** Headers of the 101 Switching Protocols answer. */
-  upgradeHeaders: Record<string, string | string[] | undefined> = {};
+/** Frames the server sends may be as large as it likes; only client frames have a limit. */
+const MAX_PAYLOAD = 16 * 1024 * 1024;
 
-  constructor(readonly ws: WebSocket) {
-    ws.once('upgrade', (res) => (this.upgradeHeaders = res.headers));
-    ws.on('message', (data) => {
-      let frame: Frame;
-      try {
-        frame = JSON.parse(data.toString());
-      } catch {
-        frame = { type: '__unparseable__', raw: data.toString() };
-      }
-      this.frames.push(frame);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(frame)) return true;
-        w.resolve(frame);
-        return false;
-      });
-    });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
+let sockets = 0;
 
-  get protocol(): string {
-    return this.ws.protocol;
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** The first recorded frame (from index `from`) matching `pred`, waiting up to `timeoutMs` for it. */
-  waitFor(pred: (f: Frame) => boolean, timeoutMs = 5000, from = 0): Promise<Frame> {
-    const seen = this.frames.slice(from).find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got types ${this.frames.map((f) => f.type).join(',')}`));
-      }, timeoutMs);
-      const done = (f: Frame) => {
-        clearTimeout(timer);
-        resolve(f);
-      };
-      this.waiters.push({ pred, resolve: done });
-    });
-  }
-
-  waitType(type: string, timeoutMs = 5000, from = 0): Promise<Frame> {
-    return this.waitFor((f) => f.type === type, timeoutMs, from);
-  }
-
-  /** Sends a frame and resolves with the next frame of `type` that arrives after it. */
-  async request(frame: unknown, type: string, timeoutMs = 5000): Promise<Frame> {
-    const from = this.frames.length;
-    this.send(frame);
-    return this.waitType(type, timeoutMs, from);
-  }
-
-  close(code = 1000): Promise<{ code: number; reason: string }> {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code);
-    return this.closed;
-  }
-}
-
-/** Upgrades to `wsUrl` and resolves once the socket is open (or the upgrade refused). */
+/** Attempts the upgrade (Bearer header when `token` is given) and reports what happened: see {@link Upgrade}. */
 export function upgrade(wsUrl: string, opts: SocketOptions = {}): Promise<Upgrade> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  const ws = new WebSocket(wsUrl + (opts.query ?? ''), opts.protocols ?? [], { headers });
-  const client = new Client(ws);
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ open: true, client }));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ open: false, status: res.statusCode ?? 0 });
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => reject(err));
+  return AgentSocket.connect({
+    url: wsUrl + (opts.query ?? ''),
+    label: `ws#${++sockets}`,
+    protocols: opts.protocols,
+    headers,
+    maxPayload: MAX_PAYLOAD,
+    observer: NO_OBSERVER,
+    timeouts: TIMEOUTS,
+    clock: () => performance.now(),
   });
 }
 
-/** An authenticated, welcomed socket (Bearer header unless other options are given). */
-export async function connect(wsUrl: string, opts: SocketOptions): Promise<Client> {
+/** An open socket that got its connection_established (Bearer header unless other options are given). */
+export async function connect(wsUrl: string, opts: SocketOptions): Promise<AgentSocket> {
   const result = await upgrade(wsUrl, opts);
-  if (!result.open) throw new Error(`upgrade refused with HTTP ${result.status}`);
-  await result.client.waitType('connection_established');
-  return result.client;
+  if (!result.socket) throw new Error(`upgrade refused: ${result.error}`);
+  await result.socket.welcomed();
+  return result.socket;
 }
 
-export const uniqueText = (base: string) => `${base} #${randomUUID().slice(0, 8)}`;
-
-export const TERMINAL = new Set(['agent_completed', 'agent_error']);
-
-/**
- * Starts a run with `frame` (whose request text must be unique) and resolves with all of that run's frames,
- * up to and including agent_completed / agent_error.
- */
-export async function playRun(client: Client, frame: Frame, text: string, timeoutMs = 10_000): Promise<Frame[]> {
-  const from = client.frames.length;
-  client.send(frame);
-  const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text, timeoutMs, from);
-  await client.waitFor((f) => f.run_id === started.run_id && TERMINAL.has(f.type), timeoutMs, from);
-  return client.frames.filter((f) => f.run_id === started.run_id);
+/** Sends `frame` (an object as JSON, a string as it is) and resolves with the next frame of `type` after it. */
+export async function request(socket: AgentSocket, frame: Frame | string, type: string, timeout?: number): Promise<Frame> {
+  const from = socket.frames.length;
+  if (typeof frame === 'string') await socket.sendRaw(frame);
+  else await socket.send(frame);
+  return socket.waitFor(type, { from, timeout });
 }
 
+/** The start_agent frame for `agentType` with `text` as the request, plus any other fields. */
 export const startAgent = (agentType: string, text: string, extra: Frame = {}) => ({
   type: 'start_agent',
   agent_type: agentType,
@@ -239,14 +192,13 @@ export const startAgent = (agentType: string, text: string, extra: Frame = {}) =
 });
 
 /** A whole run of `agentType` for a fresh user on a fresh socket: all of its frames. */
-export async function runOf(srv: RunningServer, agentType: string, request: string, extra: Frame = {}): Promise<Frame[]> {
+export async function runOf(srv: RunningServer, agentType: string, text: string): Promise<Frame[]> {
   const user = await newUser(srv.url);
-  const client = await connect(srv.wsUrl, { token: user.access });
+  const socket = await connect(srv.wsUrl, { token: user.access });
   try {
-    const text = uniqueText(request);
-    return await playRun(client, startAgent(agentType, text, extra), text);
+    return await (await socket.startAgent(agentType, uniqueRequest(text))).finished();
   } finally {
-    await client.close();
+    await socket.close();
   }
 }
 

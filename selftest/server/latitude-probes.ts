@@ -6,9 +6,11 @@
  * which proves each latitude changes what goes over the wire and touches nothing the other probes look at.
  * Probes make their own users and never depend on each other, so they can all run at once on one server.
  */
+import type { AgentSocket } from '../../fixtures/client/agent-socket';
+import { decodeToken } from '../../fixtures/client/tokens';
 import type { RunningServer } from '../../server/index';
 import type { LatitudeName } from '../../server/latitudes';
-import { ALLOWED_ORIGIN, call, connect, decodeClaims, newUser, pause, runOf, upgrade, type Client, type Frame } from './helpers';
+import { ALLOWED_ORIGIN, call, connect, newUser, pause, request, runOf, upgrade, type Frame } from './helpers';
 
 export type LatitudeProbe = (srv: RunningServer) => Promise<string | undefined>;
 
@@ -20,22 +22,21 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const ofType = (frames: Frame[], type: string) => frames.filter((f) => f.type === type);
 
 /** A fresh user's welcomed socket, and the access token it opened with. */
-async function socketOf(srv: RunningServer): Promise<{ client: Client; access: string }> {
+async function socketOf(srv: RunningServer): Promise<{ client: AgentSocket; access: string }> {
   const user = await newUser(srv.url);
   return { client: await connect(srv.wsUrl, { token: user.access }), access: user.access };
 }
 
 /** Ten open connections of a fresh user, for the probes of the per-user limit. */
-async function tenConnections(srv: RunningServer): Promise<{ access: string; ten: Client[] }> {
+async function tenConnections(srv: RunningServer): Promise<{ access: string; ten: AgentSocket[] }> {
   const user = await newUser(srv.url);
   return { access: user.access, ten: await Promise.all(Array.from({ length: 10 }, () => connect(srv.wsUrl, { token: user.access }))) };
 }
 
-/** Milliseconds from `start` until `done` resolves. */
-async function roundTrip(start: () => void, done: Promise<unknown>): Promise<number> {
+/** Milliseconds from `start` until it and `done` have resolved. */
+async function roundTrip(start: () => unknown, done: Promise<unknown>): Promise<number> {
   const t0 = performance.now();
-  start();
-  await done;
+  await Promise.all([start(), done]);
   return performance.now() - t0;
 }
 
@@ -45,12 +46,12 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     const { client, access } = await socketOf(srv);
     await client.close();
     const health = await call(srv.url, 'GET', '/health');
-    const header = JSON.parse(Buffer.from(access.split('.')[0], 'base64url').toString());
+    const { header, claims } = decodeToken(access);
     return seen(
       Object.keys(health.body).some((k) => k.startsWith('x_')) && '/health has x_ fields',
       'kid' in header && 'the access token has a kid header',
-      'scope' in decodeClaims(access) && 'the access token has a scope claim',
-      Object.keys(client.frames[0]).some((k) => k.startsWith('x_')) && 'connection_established has x_ fields',
+      'scope' in claims && 'the access token has a scope claim',
+      Object.keys(client.welcome).some((k) => k.startsWith('x_')) && 'connection_established has x_ fields',
     );
   },
   'list-item-extras': async (srv) => {
@@ -68,12 +69,12 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
   'per-connection-fields': async (srv) => {
     const { client } = await socketOf(srv);
     await client.close();
-    const welcome = client.frames[0];
+    const { welcome } = client;
     return seen('connection_id' in welcome && 'seq' in welcome && `connection_established has connection_id and seq ${welcome.seq}`);
   },
   'contract-fields-only': async (srv) => {
     const { client, access } = await socketOf(srv);
-    const error = await client.request({ type: 'stop_agent', run_id: 'run_unknown' }, 'error_message');
+    const error: Frame = await client.sendExpectingError({ type: 'stop_agent', run_id: 'run_unknown' });
     await client.close();
     const me = await call(srv.url, 'GET', '/auth/me', { token: access });
     const failed = await call(srv.url, 'POST', '/api/agents/execute', {
@@ -92,7 +93,7 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     const thread = await call(srv.url, 'POST', '/api/threads', { token: access, json: {} });
     for (const message of ['one', 'two'])
       await call(srv.url, 'POST', `/api/threads/${thread.body.id}/messages`, { token: access, json: { message } });
-    const history = await client.request({ type: 'get_thread_history', thread_id: thread.body.id }, 'thread_history');
+    const history = await request(client, { type: 'get_thread_history', thread_id: thread.body.id }, 'thread_history');
     await client.close();
     return seen(history.data.messages[0].content === 'two' && 'thread_history lists the newest message first');
   },
@@ -130,7 +131,7 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     for (let i = 0; i < 40; i++) {
       const control = await roundTrip(() => client.ws.ping(), new Promise((resolve) => client.ws.once('pong', resolve)));
       const from = client.frames.length;
-      const frame = await roundTrip(() => client.send({ type: 'ping' }), client.waitType('pong', 5000, from));
+      const frame = await roundTrip(() => client.send({ type: 'ping' }), client.waitFor('pong', { from }));
       extra.push(frame - control);
     }
     await client.close();
@@ -155,12 +156,12 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     const health = await call(srv.url, 'GET', '/health');
     return seen(
       health.body.timestamp.endsWith('+00:00') && `/health timestamp ${health.body.timestamp}`,
-      client.frames[0].timestamp.endsWith('+00:00') && `frame timestamp ${client.frames[0].timestamp}`,
+      String(client.welcome.timestamp).endsWith('+00:00') && `frame timestamp ${client.welcome.timestamp}`,
     );
   },
   'pong-server-time': async (srv) => {
     const { client } = await socketOf(srv);
-    const pong = await client.request({ type: 'ping', timestamp: 12345 }, 'pong');
+    const pong = await request(client, { type: 'ping', timestamp: 12345 }, 'pong');
     await client.close();
     return seen(pong.data.timestamp !== 12345 && `pong answers timestamp 12345 with ${pong.data.timestamp}`);
   },
@@ -193,14 +194,14 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
   },
   'limit-welcome-first': async (srv) => {
     const { access, ten } = await tenConnections(srv);
-    const eleventh = await upgrade(srv.wsUrl, { token: access });
+    const { socket: eleventh, status } = await upgrade(srv.wsUrl, { token: access });
     try {
-      if (!eleventh.open) return `the 11th upgrade got HTTP ${eleventh.status}`;
-      const first = await eleventh.client.waitFor(() => true, 3000);
+      if (!eleventh) return `the 11th upgrade got HTTP ${status}`;
+      const first = await eleventh.waitFor(() => true, { timeout: 3000 });
       return seen(first.type === 'connection_established' && 'the 11th connection is welcomed before CONNECTION_LIMIT');
     } finally {
       await Promise.all(ten.map((c) => c.close()));
-      if (eleventh.open) await eleventh.client.close();
+      await eleventh?.close();
     }
   },
   'rest-events-empty': async (srv) => {
@@ -255,17 +256,17 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
   'lazy-slot-release': async (srv) => {
     const { access, ten } = await tenConnections(srv);
     await ten[0].close();
-    const next = await upgrade(srv.wsUrl, { token: access });
+    const { socket: next, status } = await upgrade(srv.wsUrl, { token: access });
     try {
-      if (!next.open) return `the upgrade after a close got HTTP ${next.status}`;
+      if (!next) return `the upgrade after a close got HTTP ${status}`;
       const outcome = await Promise.race([
-        next.client.closed.then((c) => `closed ${c.code}`),
-        next.client.request({ type: 'ping' }, 'pong', 3000).then(() => 'open'),
+        next.closed.then((c) => `closed ${c.code}`),
+        request(next, { type: 'ping' }, 'pong', 3000).then(() => 'open'),
       ]);
       return seen(outcome !== 'open' && `a connection opened right after one of ten closed was refused (${outcome})`);
     } finally {
       await Promise.all(ten.map((c) => c.close()));
-      if (next.open) await next.client.close();
+      await next?.close();
     }
   },
   'logout-closes-sockets': async (srv) => {
@@ -273,7 +274,7 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     await call(srv.url, 'POST', '/auth/logout', { token: access });
     const outcome = await Promise.race([
       client.closed.then((c) => `closed ${c.code}`),
-      client.request({ type: 'ping' }, 'pong', 3000).then(() => 'open'),
+      request(client, { type: 'ping' }, 'pong', 3000).then(() => 'open'),
     ]);
     await client.close();
     return seen(outcome !== 'open' && `logout ${outcome} the socket its token opened`);
@@ -299,7 +300,7 @@ export const LATITUDE_PROBES: Record<LatitudeName, LatitudeProbe> = {
     const from = client.frames.length;
     const until = performance.now() + 800;
     while (performance.now() < until) {
-      await client.request({ type: 'ping' }, 'pong');
+      await request(client, { type: 'ping' }, 'pong');
       await pause(50);
     }
     await client.close();

@@ -5,12 +5,11 @@
  * look at. With every latitude on at once, every fault probe still finds its contract clause kept, and every
  * latitude can still be seen.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { LATITUDES, serverOptionsFromEnv, type RunningServer } from '../../server/index';
-import { startTestServer } from './helpers';
+import { runServerMain, startTestServer } from './helpers';
 import { LATITUDE_PROBES } from './latitude-probes';
 import { PROBES, type Probe } from './probes';
 
@@ -78,23 +77,10 @@ test('STAGING_LATITUDES: all, a list, or nothing; an unknown name is an error li
   expect(() => serverOptionsFromEnv({ STAGING_LATITUDES: 'all,jitter' })).toThrow(/^unknown latitude "all"/);
 });
 
-/** Runs server/main.ts until its first line, then stops it; resolves with what it printed and its exit code. */
-function firstLine(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if (stdout.includes('\n')) child.kill('SIGTERM');
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
 test('npm run server names the latitudes in its ready line; an unknown one is one stderr line and exit 1', async () => {
   const [on, bogus] = await Promise.all([
-    firstLine({ PORT: '0', STAGING_LATITUDES: 'ws-degraded,jitter', STAGING_FAULTS: 'short-answers' }),
-    firstLine({ PORT: '0', STAGING_LATITUDES: 'bogus' }),
+    runServerMain({ PORT: '0', STAGING_LATITUDES: 'ws-degraded,jitter', STAGING_FAULTS: 'short-answers' }),
+    runServerMain({ PORT: '0', STAGING_LATITUDES: 'bogus' }),
   ]);
   expect(on.stdout).toMatch(
     /^reference server ready at http:\/\/127\.0\.0\.1:\d+ \(environment staging, faults: short-answers, latitudes: ws-degraded,jitter\)\n$/,

@@ -7,29 +7,14 @@
  * They assert only what the contract says, never one of the server's own decisions, so they also pass on a server
  * with every latitude switch on (latitudes.spec.ts).
  */
+import { isTerminal } from '../../fixtures/client/contract';
+import { lastFrame } from '../../fixtures/client/frames';
+import { decodeToken, subprotocolFor, unsignedToken } from '../../fixtures/client/tokens';
+import { uniqueRequest } from '../../fixtures/client/unique';
 import { EVENT_FIELDS } from '../../fixtures/contract';
 import type { FaultName } from '../../server/faults';
 import type { RunningServer } from '../../server/index';
-import {
-  ALLOWED_ORIGIN,
-  BYPASS_KEY,
-  TERMINAL,
-  call,
-  connect,
-  decodeClaims,
-  eventually,
-  mint,
-  newUser,
-  pause,
-  playRun,
-  runOf,
-  startAgent,
-  subprotocol,
-  uniqueText,
-  unsigned,
-  upgrade,
-  type Frame,
-} from './helpers';
+import { ALLOWED_ORIGIN, BYPASS_KEY, call, connect, eventually, mint, newUser, pause, request, runOf, upgrade } from './helpers';
 
 export type Probe = (srv: RunningServer) => Promise<string | undefined>;
 
@@ -45,13 +30,11 @@ async function expectStatus(
   return r.status === want ? undefined : `${method} ${path} answered ${r.status}, expected ${want}`;
 }
 
-const last = (frames: Frame[]) => frames[frames.length - 1];
-
 export const PROBES: Record<FaultName, Probe> = {
   // §1
   'alg-none-accepted': async (srv) => {
     const u = await newUser(srv.url);
-    return expectStatus(srv, 'GET', '/api/threads', 401, { token: unsigned(decodeClaims(u.access)) });
+    return expectStatus(srv, 'GET', '/api/threads', 401, { token: unsignedToken(decodeToken(u.access).claims) });
   },
   'expiry-ignored': async (srv) => {
     const now = Math.floor(Date.now() / 1000);
@@ -119,44 +102,44 @@ export const PROBES: Record<FaultName, Probe> = {
   // §4 handshake
   'ws-subprotocol-auth-broken': async (srv) => {
     const u = await newUser(srv.url);
-    const r = await upgrade(srv.wsUrl, { protocols: [subprotocol(u.access)] });
-    if (!r.open) return `a valid jwt.<base64url> subprotocol got HTTP ${r.status}`;
-    await r.client.close();
+    const r = await upgrade(srv.wsUrl, { protocols: [subprotocolFor(u.access)] });
+    if (!r.socket) return `a valid jwt.<base64url> subprotocol got HTTP ${r.status}`;
+    await r.socket.close();
     return undefined;
   },
   'ticket-reusable': async (srv) => {
     const u = await newUser(srv.url);
     const t = await call(srv.url, 'POST', '/api/websocket/ticket', { token: u.access, json: {} });
     const first = await upgrade(srv.wsUrl, { query: `?ticket=${t.body.ticket_id}` });
-    if (!first.open) return `a fresh ticket got HTTP ${first.status}`;
-    await first.client.close();
+    if (!first.socket) return `a fresh ticket got HTTP ${first.status}`;
+    await first.socket.close();
     const second = await upgrade(srv.wsUrl, { query: `?ticket=${t.body.ticket_id}` });
-    if (!second.open) return undefined;
-    await second.client.close();
+    if (!second.socket) return undefined;
+    await second.socket.close();
     return 'a spent ticket opened a second socket';
   },
   'ws-query-token-accepted': async (srv) => {
     const u = await newUser(srv.url);
     const r = await upgrade(srv.wsUrl, { query: `?token=${u.access}` });
-    if (!r.open) return undefined;
-    const welcome = await r.client.waitType('connection_established');
-    await r.client.close();
+    if (!r.socket) return undefined;
+    const welcome = await r.socket.welcomed();
+    await r.socket.close();
     // Opening as someone else is the missing-token clause (ws-demo-fallback), not this one.
-    return welcome.data.user_id === u.id ? 'an upgrade with only ?token= was authenticated by it' : undefined;
+    return welcome.data?.user_id === u.id ? 'an upgrade with only ?token= was authenticated by it' : undefined;
   },
   'ws-demo-fallback': async (srv) => {
     const r = await upgrade(srv.wsUrl);
-    if (!r.open) return undefined;
-    await r.client.close();
+    if (!r.socket) return undefined;
+    await r.socket.close();
     return 'an upgrade without any token was accepted';
   },
   // §4 frames and runs
   'welcome-user-id-truncated': async (srv) => {
     const u = await newUser(srv.url);
     const client = await connect(srv.wsUrl, { token: u.access });
-    const welcome = await client.waitType('connection_established');
+    const welcome = await client.welcomed();
     await client.close();
-    return welcome.data.user_id === u.id ? undefined : `welcome user_id ${welcome.data.user_id} is not ${u.id}`;
+    return welcome.data?.user_id === u.id ? undefined : `welcome user_id ${String(welcome.data?.user_id)} is not ${u.id}`;
   },
   'agent-thinking-dropped': async (srv) => {
     const frames = await runOf(srv, 'data', 'summarise usage');
@@ -192,15 +175,14 @@ export const PROBES: Record<FaultName, Probe> = {
       .filter((f) => f.type === 'stream_chunk')
       .map((f) => f.content)
       .join('');
-    return joined === last(frames).final_response ? undefined : 'stream_chunks do not join to final_response';
+    return joined === lastFrame(frames).final_response ? undefined : 'stream_chunks do not join to final_response';
   },
   'cross-user-event-leak': async (srv) => {
     const [owner, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
     const bystander = await connect(srv.wsUrl, { token: other.access });
     const client = await connect(srv.wsUrl, { token: owner.access });
-    const text = uniqueText('summarise usage');
-    const frames = await playRun(client, startAgent('triage', text), text);
-    await bystander.request({ type: 'ping' }, 'pong'); // frames sent before the pong have arrived
+    const frames = await (await client.startAgent('triage', uniqueRequest('summarise usage'))).finished();
+    await request(bystander, { type: 'ping' }, 'pong'); // frames sent before the pong have arrived
     const leaked = bystander.frames.filter((f) => f.run_id === frames[0].run_id).length;
     await Promise.all([client.close(), bystander.close()]);
     return leaked === 0 ? undefined : `another user received ${leaked} frames of the run`;
@@ -208,14 +190,13 @@ export const PROBES: Record<FaultName, Probe> = {
   'recovery-buffer-dropped': async (srv) => {
     const u = await newUser(srv.url);
     const first = await connect(srv.wsUrl, { token: u.access });
-    const text = uniqueText('summarise usage');
-    first.send(startAgent('data', text, { context: { simulate_delay_ms: 60 } }));
-    const started = await first.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+    const slowed = await first.startAgent('data', uniqueRequest('summarise usage'), { context: { simulate_delay_ms: 60 } });
+    const started = await slowed.started();
     await first.close();
     await pause(150); // events emitted now must wait for the next connection
     const second = await connect(srv.wsUrl, { token: u.access });
     try {
-      await second.waitFor((f) => f.run_id === started.run_id && TERMINAL.has(f.type), 5000);
+      await second.waitFor((f) => f.run_id === started.run_id && isTerminal(f));
     } catch {
       return undefined; // nothing came back at all: the recovery-not-delivered probe's clause
     } finally {
@@ -233,13 +214,12 @@ export const PROBES: Record<FaultName, Probe> = {
   'recovery-not-delivered': async (srv) => {
     const u = await newUser(srv.url);
     const first = await connect(srv.wsUrl, { token: u.access });
-    const text = uniqueText('summarise usage');
-    first.send(startAgent('data', text, { context: { simulate_delay_ms: 60 } }));
-    const started = await first.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+    const slowed = await first.startAgent('data', uniqueRequest('summarise usage'), { context: { simulate_delay_ms: 60 } });
+    const started = await slowed.started();
     await first.close();
     const second = await connect(srv.wsUrl, { token: u.access });
     try {
-      const done = await second.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', 5000);
+      const done = await second.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed');
       return done.recovered === true ? undefined : 'agent_completed after reconnecting lacks recovered: true';
     } catch {
       return "the run's remaining events never reached the next connection";
@@ -250,10 +230,9 @@ export const PROBES: Record<FaultName, Probe> = {
   'heartbeat-never-sent': async (srv) => {
     const u = await newUser(srv.url);
     const client = await connect(srv.wsUrl, { token: u.access });
-    const welcome = await client.waitType('connection_established');
     try {
-      const beat = await client.waitType('heartbeat', 2000);
-      return beat.data.connection_id === welcome.data.connection_id ? undefined : 'heartbeat names another connection';
+      const beat = await client.waitFor('heartbeat', { timeout: 2000 });
+      return beat.data?.connection_id === client.connectionId ? undefined : 'heartbeat names another connection';
     } catch {
       return 'no heartbeat while idle';
     } finally {
@@ -263,18 +242,18 @@ export const PROBES: Record<FaultName, Probe> = {
   'connection-limit-unenforced': async (srv) => {
     const u = await newUser(srv.url);
     const ten = await Promise.all(Array.from({ length: 10 }, () => connect(srv.wsUrl, { token: u.access })));
-    const eleventh = await upgrade(srv.wsUrl, { token: u.access });
+    const { socket: eleventh, status } = await upgrade(srv.wsUrl, { token: u.access });
     try {
-      if (!eleventh.open) return `the 11th upgrade got HTTP ${eleventh.status}`;
-      await eleventh.client.waitFor(() => true);
-      const code = await Promise.race([eleventh.client.closed.then((c) => c.code), pause(1000).then(() => 'none')]);
-      const limited = eleventh.client.frames.some((f) => f.type === 'error_message' && f.error_code === 'CONNECTION_LIMIT');
+      if (!eleventh) return `the 11th upgrade got HTTP ${status}`;
+      await eleventh.waitFor(() => true);
+      const code = (await eleventh.closedWithin(1000))?.code ?? 'none';
+      const limited = eleventh.frames.some((f) => f.type === 'error_message' && f.error_code === 'CONNECTION_LIMIT');
       return limited && code === 1008
         ? undefined
-        : `11th connection: frames ${eleventh.client.frames.map((f) => f.type).join(',') || 'none'}, close ${code}`;
+        : `11th connection: frames ${eleventh.frames.map((f) => f.type).join(',') || 'none'}, close ${code}`;
     } finally {
       await Promise.all(ten.map((c) => c.close()));
-      if (eleventh.open) await eleventh.client.close();
+      await eleventh?.close();
     }
   },
   'oversized-frames-accepted': async (srv) => {
@@ -282,21 +261,25 @@ export const PROBES: Record<FaultName, Probe> = {
     const client = await connect(srv.wsUrl, { token: u.access });
     const size = (await call(srv.url, 'GET', '/ws/config')).body.websocket_config.max_message_size as number;
     const frame = JSON.stringify({ type: 'oversized_probe', pad: '' });
-    client.send(frame.replace('""', `"${'x'.repeat(size + 1 - frame.length)}"`)); // max_message_size + 1 bytes
-    const outcome = await Promise.race([client.closed.then((c) => c.code), client.waitType('ack', 3000).then(() => 'ack')]);
+    const from = client.frames.length;
+    await client.sendRaw(frame.replace('""', `"${'x'.repeat(size + 1 - frame.length)}"`)); // max_message_size + 1 bytes
+    const acked = await client.waitFor('ack', { from, timeout: 3000 }).then(
+      () => true,
+      () => false,
+    );
+    const code = (await client.closedWithin(0))?.code ?? 'none';
     await client.close();
-    return outcome === 1009 ? undefined : `an oversized frame got ${outcome === 'ack' ? 'an ack' : `close ${outcome}`}`;
+    return !acked && code === 1009 ? undefined : `an oversized frame got ${acked ? 'an ack' : `close ${code}`}`;
   },
   'stop-ignored': async (srv) => {
     const u = await newUser(srv.url);
     const client = await connect(srv.wsUrl, { token: u.access });
-    const text = uniqueText('reduce cost');
-    client.send(startAgent('optimization', text, { context: { simulate_delay_ms: 150 } }));
-    const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
-    client.send({ type: 'stop_agent', run_id: started.run_id });
-    const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', 5000);
+    const slowed = await client.startAgent('optimization', uniqueRequest('reduce cost'), { context: { simulate_delay_ms: 150 } });
+    const end = lastFrame(await slowed.stop());
     await client.close();
-    return end.status === 'cancelled' ? undefined : `stopped run ended with status ${end.status}`;
+    return end.type === 'agent_completed' && end.status === 'cancelled'
+      ? undefined
+      : `stopped run ended with ${end.type} status ${String(end.status)}`;
   },
   'supervisor-skips-data': async (srv) => {
     const frames = await runOf(srv, 'supervisor', 'summarise usage');
@@ -307,27 +290,26 @@ export const PROBES: Record<FaultName, Probe> = {
     const u = await newUser(srv.url);
     const thread = await call(srv.url, 'POST', '/api/threads', { token: u.access, json: {} });
     const client = await connect(srv.wsUrl, { token: u.access });
-    const text = uniqueText('summarise usage');
-    const frames = await playRun(client, startAgent('triage', text, { thread_id: thread.body.id }), text);
+    const frames = await (await client.startAgent('triage', uniqueRequest('summarise usage'), { threadId: thread.body.id })).finished();
     await client.close();
     // Contract v1.1: the assistant message may take a short, bounded time to become visible.
     const saved = await eventually(async () => {
       const list = await call(srv.url, 'GET', `/api/threads/${thread.body.id}/messages`, { token: u.access });
       const lastMessage = list.body.messages[list.body.messages.length - 1];
-      return lastMessage?.role === 'assistant' && lastMessage.content === last(frames).final_response;
+      return lastMessage?.role === 'assistant' && lastMessage.content === lastFrame(frames).final_response;
     });
     return saved ? undefined : 'the thread lacks the assistant answer';
   },
   // §4 content
   'short-answers': async (srv) => {
-    const answer: string = last(await runOf(srv, 'data', 'cost and capacity review')).final_response;
+    const answer: string = lastFrame(await runOf(srv, 'data', 'cost and capacity review')).final_response;
     const missing = ['cost', 'capacity'].filter((w) => !answer.toLowerCase().includes(w));
     return answer.length >= 100 && missing.length === 0
       ? undefined
       : `final_response has ${answer.length} chars, lacks ${missing.join(', ') || 'nothing'}`;
   },
   'savings-missing': async (srv) => {
-    const result = last(await runOf(srv, 'optimization', 'cut our cost')).result;
+    const result = lastFrame(await runOf(srv, 'optimization', 'cut our cost')).result;
     return typeof result.estimated_monthly_savings === 'number' && result.estimated_monthly_savings > 0
       ? undefined
       : 'result lacks estimated_monthly_savings';

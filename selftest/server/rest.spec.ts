@@ -1,7 +1,7 @@
 /** Contract §3 (backend REST) against the reference server, including bad input that must not hurt it. */
 import { expect, test } from '@playwright/test';
 import type { RunningServer } from '../../server/index';
-import { ALLOWED_ORIGIN, call, connect, newUser, pause, startTestServer, upgrade } from './helpers';
+import { ALLOWED_ORIGIN, call, connect, newUser, pause, request, startTestServer, upgrade } from './helpers';
 
 let srv: RunningServer;
 
@@ -243,8 +243,9 @@ test.describe('agents and runs', () => {
     });
     expect((await call(srv.url, 'GET', '/api/agents/runs/run_nope', { token: user.access })).status).toBe(404);
     expect((await call(srv.url, 'GET', '/api/agents/runs', { token: other.access })).body.runs).toEqual([]);
-    await socket.request({ type: 'ping' }, 'pong');
+    await request(socket, { type: 'ping' }, 'pong');
     expect(socket.frames.filter((f) => f.run_id !== undefined)).toEqual([]);
+    expect(socket.malformed).toEqual([]);
     await socket.close();
   });
 });
@@ -378,11 +379,10 @@ test.describe('tickets', () => {
       expect((await call(srv.url, 'POST', '/api/websocket/ticket', { token: user.access, json: { ttl_seconds: ttl } })).status).toBe(422);
     expect(await call(srv.url, 'POST', '/api/websocket/ticket')).toMatchObject({ status: 403, body: { detail: 'Not authenticated' } });
     const first = await upgrade(t60.body.websocket_url);
-    expect(first.open).toBe(true);
-    const welcome = await (first as { client: Awaited<ReturnType<typeof connect>> }).client.waitType('connection_established');
-    expect(welcome.data.user_id).toBe(user.id);
-    await (first as { client: Awaited<ReturnType<typeof connect>> }).client.close();
-    expect(await upgrade(t60.body.websocket_url)).toEqual({ open: false, status: 403 });
+    expect(first.status).toBe(101);
+    expect((await first.socket?.welcomed())?.data?.user_id).toBe(user.id);
+    await first.socket?.close();
+    expect((await upgrade(t60.body.websocket_url)).status).toBe(403);
   });
 });
 

@@ -1,21 +1,11 @@
 /** Contract §4, agent runs: event order and fields, delegation, content, threads, isolation, stop, failure, recovery. */
 import { expect, test } from '@playwright/test';
+import type { AgentSocket } from '../../fixtures/client/agent-socket';
+import { isTerminal } from '../../fixtures/client/contract';
+import { uniqueRequest } from '../../fixtures/client/unique';
 import { EVENT_FIELDS } from '../../fixtures/contract';
 import type { RunningServer } from '../../server/index';
-import {
-  TERMINAL,
-  call,
-  connect,
-  newUser,
-  pause,
-  playRun,
-  startAgent,
-  startTestServer,
-  uniqueText,
-  type Client,
-  type Frame,
-  type TestUser,
-} from './helpers';
+import { call, connect, newUser, pause, request, startAgent, startTestServer, type Frame, type ServerUser } from './helpers';
 
 let srv: RunningServer;
 
@@ -34,8 +24,8 @@ const OWN_FIELDS = EVENT_FIELDS;
 /** The run's types with consecutive repeats collapsed: started, thinking, executing, completed, ... */
 const phases = (frames: Frame[]) => frames.map((f) => f.type).filter((t, i, all) => t !== all[i - 1]);
 
-let user: TestUser;
-let client: Client;
+let user: ServerUser;
+let client: AgentSocket;
 
 test.beforeEach(async () => {
   user = await newUser(srv.url);
@@ -46,10 +36,15 @@ test.afterEach(async () => {
   await client.close();
 });
 
-async function run(agentType: string, request: string, extra: Frame = {}): Promise<{ frames: Frame[]; text: string; wallMs: number }> {
-  const text = uniqueText(request);
+/** A start_agent run on the test's socket, to its end. */
+async function run(
+  agentType: string,
+  task: string,
+  options: { threadId?: string; context?: Record<string, unknown> } = {},
+): Promise<{ frames: Frame[]; text: string; wallMs: number }> {
+  const text = uniqueRequest(task);
   const t0 = performance.now();
-  const frames = await playRun(client, startAgent(agentType, text, extra), text);
+  const frames = await (await client.startAgent(agentType, text, options)).finished();
   return { frames, text, wallMs: performance.now() - t0 };
 }
 
@@ -112,8 +107,7 @@ test('each agent type uses exactly its tools', async () => {
 });
 
 test('a supervisor run delegates triage -> data -> optimization under one run_id', async () => {
-  const text = uniqueText('Cut cost and plan capacity');
-  const frames = await playRun(client, { type: 'user_message', content: text }, text);
+  const frames: Frame[] = await (await client.say(uniqueRequest('Cut cost and plan capacity'))).finished();
   expect(new Set(frames.map((f) => f.run_id)).size).toBe(1);
   expect(frames[0]).toMatchObject({ type: 'agent_started', agent_name: 'supervisor' });
   const end = frames[frames.length - 1];
@@ -185,7 +179,7 @@ test('emoji and CJK requests stream in whole characters', async () => {
 
 test("threads: the given thread gets user + assistant; none given creates one of the user's; foreign/unknown/archived refused", async () => {
   const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
-  const { frames, text } = await run('data', 'persist me', { thread_id: thread.id });
+  const { frames, text } = await run('data', 'persist me', { threadId: thread.id });
   expect(frames.every((f) => f.thread_id === thread.id)).toBe(true);
   const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
   expect(list.body.messages.map((m: Frame) => [m.role, m.content])).toEqual([
@@ -208,23 +202,23 @@ test("threads: the given thread gets user + assistant; none given creates one of
     [archived.id, 'THREAD_NOT_FOUND'],
   ];
   for (const [threadId, code] of refusals) {
-    expect((await client.request({ type: 'user_message', content: 'x', thread_id: threadId }, 'error_message')).error_code).toBe(code);
-    expect((await client.request(startAgent('data', 'x', { thread_id: threadId }), 'error_message')).error_code).toBe(code);
+    expect((await client.sendExpectingError({ type: 'user_message', content: 'x', thread_id: threadId })).error_code).toBe(code);
+    expect((await client.sendExpectingError(startAgent('data', 'x', { thread_id: threadId }))).error_code).toBe(code);
   }
-  await client.request({ type: 'ping' }, 'pong');
+  await request(client, { type: 'ping' }, 'pong');
   expect(client.frames.filter((f) => f.type === 'agent_started' && f.task_description === 'x')).toEqual([]);
 });
 
 test('user_message aliases and payload forms all start a supervisor run', async () => {
-  const forms: ((t: string) => Frame)[] = [
-    (t) => ({ type: 'user_message', content: t }),
-    (t) => ({ type: 'user_message', payload: { content: t } }),
-    (t) => ({ type: 'message', text: t }),
-    (t) => ({ type: 'chat', message: t }),
+  const forms: Parameters<AgentSocket['say']>[1][] = [
+    {},
+    { payload: true },
+    { type: 'message', field: 'text' },
+    { type: 'chat', field: 'message' },
   ];
   for (const form of forms) {
-    const text = uniqueText('alias');
-    const frames = await playRun(client, form(text), text);
+    const text = uniqueRequest('alias');
+    const frames = await (await client.say(text, form)).finished();
     expect(frames[0]).toMatchObject({ agent_name: 'supervisor', task_description: text });
   }
 });
@@ -234,10 +228,11 @@ test('isolation: every socket of the user gets the run; other users get nothing'
   const other = await newUser(srv.url);
   const bystander = await connect(srv.wsUrl, { token: other.access });
   const { frames } = await run('triage', 'fan out');
-  await second.waitFor((f) => f.run_id === frames[0].run_id && TERMINAL.has(f.type));
+  await second.waitFor((f) => f.run_id === frames[0].run_id && isTerminal(f));
   expect(second.frames.filter((f) => f.run_id === frames[0].run_id)).toEqual(frames);
-  await bystander.request({ type: 'ping' }, 'pong');
+  await request(bystander, { type: 'ping' }, 'pong');
   expect(bystander.frames.filter((f) => f.run_id !== undefined)).toEqual([]);
+  expect(bystander.malformed).toEqual([]);
   expect((await call(srv.url, 'GET', '/api/agents/runs', { token: other.access })).body.runs).toEqual([]);
   await Promise.all([second.close(), bystander.close()]);
 });
@@ -249,16 +244,15 @@ test('simulate_delay_ms is the least pause between events', async () => {
 });
 
 test('stop_agent: agent_completed cancelled, then nothing; RUN_NOT_ACTIVE after; foreign stop RUN_NOT_FOUND', async () => {
-  const text = uniqueText('stop me');
-  client.send(startAgent('optimization', text, { context: { simulate_delay_ms: 100 } }));
-  const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+  const slowed = await client.startAgent('optimization', uniqueRequest('stop me'), { context: { simulate_delay_ms: 100 } });
+  const started = await slowed.started();
 
   const other = await newUser(srv.url);
   const intruder = await connect(srv.wsUrl, { token: other.access });
-  expect((await intruder.request({ type: 'stop_agent', run_id: started.run_id }, 'error_message')).error_code).toBe('RUN_NOT_FOUND');
+  expect((await intruder.sendExpectingError({ type: 'stop_agent', run_id: started.run_id })).error_code).toBe('RUN_NOT_FOUND');
   await intruder.close();
 
-  client.send({ type: 'stop_agent', payload: { run_id: started.run_id } });
+  await client.send({ type: 'stop_agent', payload: { run_id: started.run_id } });
   const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed');
   expect(end).toMatchObject({ status: 'cancelled', result: {} });
   const streamed = client.frames
@@ -269,7 +263,7 @@ test('stop_agent: agent_completed cancelled, then nothing; RUN_NOT_ACTIVE after;
   const count = client.frames.filter((f) => f.run_id === started.run_id).length;
   await pause(300);
   expect(client.frames.filter((f) => f.run_id === started.run_id)).toHaveLength(count);
-  expect((await client.request({ type: 'stop_agent', run_id: started.run_id }, 'error_message')).error_code).toBe('RUN_NOT_ACTIVE');
+  expect((await client.sendExpectingError({ type: 'stop_agent', run_id: started.run_id })).error_code).toBe('RUN_NOT_ACTIVE');
   expect((await call(srv.url, 'GET', `/api/agents/runs/${started.run_id}`, { token: user.access })).body).toMatchObject({
     status: 'cancelled',
     events: expect.arrayContaining(['agent_completed']),
@@ -292,9 +286,8 @@ test('context.force_failure: agent_started then agent_error AGENT_FAILED, nothin
 });
 
 test('recovery: the rest of a run reaches the next connection, recovered:true, in order, ending agent_completed', async () => {
-  const text = uniqueText('recover me');
-  client.send(startAgent('data', text, { context: { simulate_delay_ms: 80 } }));
-  const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+  const slowed = await client.startAgent('data', uniqueRequest('recover me'), { context: { simulate_delay_ms: 80 } });
+  const started = await slowed.started();
   const before = client.frames.filter((f) => f.run_id === started.run_id);
   await client.close();
   await pause(250); // a few events are buffered while no socket is open
@@ -308,12 +301,11 @@ test('recovery: the rest of a run reaches the next connection, recovered:true, i
 });
 
 test('recovery also holds when the user reconnects before the next event', async () => {
-  const text = uniqueText('quick reconnect');
-  client.send(startAgent('triage', text, { context: { simulate_delay_ms: 400 } }));
-  const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
+  const slowed = await client.startAgent('triage', uniqueRequest('quick reconnect'), { context: { simulate_delay_ms: 400 } });
+  const started = await slowed.started();
   await client.close();
   client = await connect(srv.wsUrl, { token: user.access });
-  const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', 8000);
+  const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', { timeout: 8000 });
   expect(end.recovered).toBe(true);
   expect(client.frames.filter((f) => f.run_id === started.run_id).every((f) => f.recovered === true)).toBe(true);
 });
@@ -321,8 +313,7 @@ test('recovery also holds when the user reconnects before the next event', async
 test('closing one of two sockets is not a disconnect: no recovery flag, the other gets the whole run', async () => {
   const second = await connect(srv.wsUrl, { token: user.access });
   await client.close();
-  const text = uniqueText('sibling');
-  const frames = await playRun(second, startAgent('triage', text), text);
+  const frames = await (await second.startAgent('triage', uniqueRequest('sibling'))).finished();
   expect(frames.filter((f) => f.recovered !== undefined)).toEqual([]);
   expect(frames.at(-1)!.status).toBe('completed');
   client = second;
@@ -330,10 +321,8 @@ test('closing one of two sockets is not a disconnect: no recovery flag, the othe
 
 test('three concurrent runs on one socket keep their threads apart', async () => {
   const threads = await Promise.all([1, 2, 3].map(() => call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })));
-  const texts = threads.map(() => uniqueText('parallel'));
-  const runs = await Promise.all(
-    threads.map((t, i) => playRun(client, { type: 'user_message', content: texts[i], thread_id: t.body.id }, texts[i])),
-  );
+  const texts = threads.map(() => uniqueRequest('parallel'));
+  const runs = await Promise.all(threads.map(async (t, i) => (await client.say(texts[i], { threadId: t.body.id })).finished()));
   for (const [i, frames] of runs.entries()) {
     const messages = (await call(srv.url, 'GET', `/api/threads/${threads[i].body.id}/messages`, { token: user.access })).body.messages;
     expect(messages.map((m: Frame) => m.content)).toEqual([texts[i], frames.at(-1)!.final_response]);

@@ -1,8 +1,10 @@
 /** Contract §4, the socket itself: handshake auth, subprotocols, limits, client frames, heartbeat, oversize. */
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
+import type { AgentSocket } from '../../fixtures/client/agent-socket';
+import { subprotocolFor } from '../../fixtures/client/tokens';
 import type { RunningServer } from '../../server/index';
-import { call, connect, newUser, pause, startTestServer, subprotocol, upgrade, type Client, type Frame } from './helpers';
+import { call, connect, newUser, pause, request, startTestServer, upgrade, type Frame, type ServerUser } from './helpers';
 
 let srv: RunningServer;
 
@@ -26,10 +28,10 @@ function expectError(frame: Frame, code: string): void {
   expect(frame.timestamp).toMatch(ISO);
 }
 
-async function opened(wsUrl: string, opts: Parameters<typeof upgrade>[1]): Promise<Client> {
+async function opened(wsUrl: string, opts: Parameters<typeof upgrade>[1]): Promise<AgentSocket> {
   const r = await upgrade(wsUrl, opts);
-  expect(r.open ? 'open' : `HTTP ${(r as { status: number }).status}`).toBe('open');
-  return (r as { client: Client }).client;
+  expect(r.socket ? 'open' : r.error).toBe('open');
+  return r.socket!;
 }
 
 test.describe('handshake', () => {
@@ -37,7 +39,7 @@ test.describe('handshake', () => {
     const user = await newUser(srv.url);
     const client = await opened(srv.wsUrl, { token: user.access, headers: { 'x-request-id': 'ws-rid-1' } });
     expect(client.upgradeHeaders).toMatchObject({ 'x-request-id': 'ws-rid-1', 'x-content-type-options': 'nosniff' });
-    const welcome = await client.waitType('connection_established');
+    const welcome = await client.welcomed();
     expect(welcome.data).toEqual({
       connection_id: expect.stringMatching(/^conn_/),
       user_id: user.id,
@@ -51,7 +53,7 @@ test.describe('handshake', () => {
 
   test('subprotocol: base64url and raw jwt. entries authenticate; selection follows the contract', async () => {
     const user = await newUser(srv.url);
-    const b64 = subprotocol(user.access);
+    const b64 = subprotocolFor(user.access);
     const cases: [string[], string][] = [
       [['jwt-auth', b64], 'jwt-auth'],
       [[b64], b64],
@@ -60,7 +62,7 @@ test.describe('handshake', () => {
     for (const [protocols, selected] of cases) {
       const client = await opened(srv.wsUrl, { protocols });
       expect(client.protocol).toBe(selected);
-      expect((await client.waitType('connection_established')).data.user_id).toBe(user.id);
+      expect((await client.welcomed()).data?.user_id).toBe(user.id);
       await client.close();
     }
     const withHeader = await opened(srv.wsUrl, { token: user.access, protocols: ['jwt-auth'] });
@@ -79,7 +81,7 @@ test.describe('handshake', () => {
       ['refresh Bearer', { token: user.refresh }],
       ['Basic scheme', { headers: { authorization: `Basic ${user.access}` } }],
       ['jwt. garbage', { protocols: [`jwt.${Buffer.from('garbage').toString('base64url')}`] }],
-      ['jwt. revoked', { protocols: [subprotocol(revoked.access)] }],
+      ['jwt. revoked', { protocols: [subprotocolFor(revoked.access)] }],
       ['raw refresh', { protocols: [`jwt.${user.refresh}`] }],
       ['jwt-auth alone', { protocols: ['jwt-auth'] }],
       ['?token= only', { query: `?token=${user.access}` }],
@@ -92,8 +94,8 @@ test.describe('handshake', () => {
         },
       ],
     ];
-    for (const [name, opts] of cases) expect(await upgrade(srv.wsUrl, opts), name).toEqual({ open: false, status: 403 });
-    expect(await upgrade(srv.url.replace('http', 'ws') + '/not-ws', { token: user.access })).toEqual({ open: false, status: 404 });
+    for (const [name, opts] of cases) expect((await upgrade(srv.wsUrl, opts)).status, name).toBe(403);
+    expect((await upgrade(srv.url.replace('http', 'ws') + '/not-ws', { token: user.access })).status).toBe(404);
   });
 
   test('a ticket past its expires_at is refused', async () => {
@@ -103,7 +105,7 @@ test.describe('handshake', () => {
     // The server runs in this process: move its clock 32 s ahead instead of waiting.
     Date.now = () => realNow() + 32_000;
     try {
-      expect(await upgrade(t.body.websocket_url)).toEqual({ open: false, status: 403 });
+      expect((await upgrade(t.body.websocket_url)).status).toBe(403);
     } finally {
       Date.now = realNow;
     }
@@ -112,12 +114,13 @@ test.describe('handshake', () => {
   test('10 connections per user: the 11th gets CONNECTION_LIMIT and 1008; slots are released; other users unaffected', async () => {
     const [user, other] = await Promise.all([newUser(srv.url), newUser(srv.url)]);
     const ten = await Promise.all(Array.from({ length: 10 }, () => connect(srv.wsUrl, { token: user.access })));
-    expect(new Set(ten.map((c) => c.frames[0].data.connection_id)).size).toBe(10);
+    expect(new Set(ten.map((c) => c.connectionId)).size).toBe(10);
     const eleventh = await opened(srv.wsUrl, { token: user.access });
     expectError(await eleventh.waitFor(() => true), 'CONNECTION_LIMIT');
     expect((await eleventh.closed).code).toBe(1008);
     expect(eleventh.frames.map((f) => f.type)).toEqual(['error_message']);
-    const pongs = await Promise.all(ten.map((c) => c.request({ type: 'ping' }, 'pong')));
+    expect(eleventh.malformed).toEqual([]);
+    const pongs = await Promise.all(ten.map((c) => request(c, { type: 'ping' }, 'pong')));
     expect(pongs.map((p) => p.type)).toEqual(Array(10).fill('pong'));
     const otherSocket = await connect(srv.wsUrl, { token: other.access });
     await ten[0].close();
@@ -128,8 +131,8 @@ test.describe('handshake', () => {
 });
 
 test.describe('client frames', () => {
-  let user: Awaited<ReturnType<typeof newUser>>;
-  let client: Client;
+  let user: ServerUser;
+  let client: AgentSocket;
 
   test.beforeEach(async () => {
     user = await newUser(srv.url);
@@ -141,12 +144,12 @@ test.describe('client frames', () => {
   });
 
   test('ping echoes its timestamp (or sends server time); heartbeat is acked; other types are acked', async () => {
-    expect((await client.request({ type: 'ping', timestamp: 12345.5 }, 'pong')).data).toEqual({ timestamp: 12345.5 });
-    expect((await client.request({ type: 'ping', payload: { timestamp: 't-1' } }, 'pong')).data.timestamp).toBe('t-1');
-    expect((await client.request({ type: 'ping' }, 'pong')).data.timestamp).toMatch(ISO);
-    const ack = await client.request({ type: 'heartbeat' }, 'heartbeat_ack');
+    expect((await request(client, { type: 'ping', timestamp: 12345.5 }, 'pong')).data).toEqual({ timestamp: 12345.5 });
+    expect((await request(client, { type: 'ping', payload: { timestamp: 't-1' } }, 'pong')).data.timestamp).toBe('t-1');
+    expect((await request(client, { type: 'ping' }, 'pong')).data.timestamp).toMatch(ISO);
+    const ack = await request(client, { type: 'heartbeat' }, 'heartbeat_ack');
     expect(ack.data).toEqual({ status: 'healthy' });
-    expect(await client.request({ type: 'agent_execute' }, 'ack')).toMatchObject({
+    expect(await request(client, { type: 'agent_execute' }, 'ack')).toMatchObject({
       type: 'ack',
       received_type: 'agent_execute',
       status: 'acknowledged',
@@ -155,19 +158,19 @@ test.describe('client frames', () => {
   });
 
   test('bad frames get error_message and the socket stays open', async () => {
-    for (const raw of ['not json', '[1,2]', '42', 'null']) expectError(await client.request(raw, 'error_message'), 'JSON_PARSE_ERROR');
-    expectError(await client.request({ no_type: true }, 'error_message'), 'INVALID_MESSAGE');
-    expectError(await client.request({ type: 'user_message', content: '' }, 'error_message'), 'INVALID_MESSAGE');
+    for (const raw of ['not json', '[1,2]', '42', 'null']) expectError(await client.sendExpectingError(raw), 'JSON_PARSE_ERROR');
+    expectError(await client.sendExpectingError({ no_type: true }), 'INVALID_MESSAGE');
+    expectError(await client.sendExpectingError({ type: 'user_message', content: '' }), 'INVALID_MESSAGE');
     expectError(
-      await client.request({ type: 'user_message', content: 'x', context: { simulate_delay_ms: 10_001 } }, 'error_message'),
+      await client.sendExpectingError({ type: 'user_message', content: 'x', context: { simulate_delay_ms: 10_001 } }),
       'INVALID_MESSAGE',
     );
-    expectError(await client.request({ type: 'start_agent', agent_type: 'bogus', user_request: 'x' }, 'error_message'), 'UNKNOWN_AGENT');
-    expectError(await client.request({ type: 'stop_agent', run_id: 'run_unknown' }, 'error_message'), 'RUN_NOT_FOUND');
-    expectError(await client.request({ type: 'get_thread_history', thread_id: 'thr_unknown' }, 'error_message'), 'THREAD_NOT_FOUND');
+    expectError(await client.sendExpectingError({ type: 'start_agent', agent_type: 'bogus', user_request: 'x' }), 'UNKNOWN_AGENT');
+    expectError(await client.sendExpectingError({ type: 'stop_agent', run_id: 'run_unknown' }), 'RUN_NOT_FOUND');
+    expectError(await client.sendExpectingError({ type: 'get_thread_history', thread_id: 'thr_unknown' }), 'THREAD_NOT_FOUND');
     const from = client.frames.length;
-    client.ws.send(Buffer.from('{"type":"ping","timestamp":"bin"}'), { binary: true });
-    expect((await client.waitType('pong', 5000, from)).data.timestamp).toBe('bin');
+    await client.sendRaw(Buffer.from('{"type":"ping","timestamp":"bin"}'));
+    expect((await client.waitFor('pong', { from })).data?.timestamp).toBe('bin');
     expect(client.frames.filter((f) => f.type === 'agent_started')).toEqual([]);
   });
 
@@ -175,12 +178,12 @@ test.describe('client frames', () => {
     const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
     for (const m of ['one', 'two', 'three'])
       await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: m } });
-    const history = await client.request({ type: 'get_thread_history', thread_id: thread.id }, 'thread_history');
+    const history = await request(client, { type: 'get_thread_history', thread_id: thread.id }, 'thread_history');
     const rest = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
     expect(history.data).toEqual({ thread_id: thread.id, messages: rest.body.messages });
     const other = await newUser(srv.url);
     const foreign = (await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} })).body;
-    expectError(await client.request({ type: 'get_thread_history', thread_id: foreign.id }, 'error_message'), 'THREAD_ACCESS_DENIED');
+    expectError(await client.sendExpectingError({ type: 'get_thread_history', thread_id: foreign.id }), 'THREAD_ACCESS_DENIED');
   });
 
   test('a frame of max_message_size - 64 bytes is acked; one byte over closes 1009; reconnecting works', async () => {
@@ -190,11 +193,11 @@ test.describe('client frames', () => {
       return shell.replace('""', `"${'x'.repeat(size - shell.length)}"`);
     };
     expect(Buffer.byteLength(padded(max - 64))).toBe(max - 64);
-    expect((await client.request(padded(max - 64), 'ack')).received_type).toBe('padding_probe');
-    client.send(padded(max + 1));
+    expect((await request(client, padded(max - 64), 'ack')).received_type).toBe('padding_probe');
+    await client.sendRaw(padded(max + 1));
     expect((await client.closed).code).toBe(1009);
     const again = await connect(srv.wsUrl, { token: user.access });
-    expect((await again.request({ type: 'ping' }, 'pong')).type).toBe('pong');
+    expect((await request(again, { type: 'ping' }, 'pong')).type).toBe('pong');
     await again.close();
     expect((await call(srv.url, 'GET', '/api/threads', { token: user.access })).status).toBe(200);
   });
@@ -206,13 +209,12 @@ test('idle sockets get heartbeat frames naming their connection; traffic postpon
   const user = await newUser(slow.url);
   const client = await connect(slow.wsUrl, { token: user.access });
   try {
-    const welcome = client.frames[0];
-    const beat = await client.waitType('heartbeat', 3000);
-    expect(beat.data).toEqual({ connection_id: welcome.data.connection_id });
+    const beat = await client.waitFor('heartbeat', { timeout: 3000 });
+    expect(beat.data).toEqual({ connection_id: client.connectionId });
     expect(beat.timestamp).toMatch(ISO);
     const from = client.frames.length;
     for (let i = 0; i < 10; i++) {
-      await client.request({ type: 'ping' }, 'pong');
+      await request(client, { type: 'ping' }, 'pong');
       await pause(150);
     }
     expect(client.frames.slice(from).filter((f) => f.type === 'heartbeat')).toEqual([]);
