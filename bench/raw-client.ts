@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { contractClaims, signToken } from '../fixtures/client/tokens';
+import { uniqueRequest } from '../fixtures/client/unique';
 
 type Frame = Record<string, unknown>;
 
@@ -25,7 +26,7 @@ export async function rawRun(wsUrl: string, secret: string, environment: string,
     secret,
   );
   const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-  const text = `bench run ${i}: cost and capacity review [req ${randomUUID().slice(0, 8)}]`;
+  const text = uniqueRequest(`bench run ${i}: cost and capacity review`);
   await new Promise<void>((resolve, reject) => {
     let runId: unknown;
     const timer = setTimeout(() => reject(new Error(`run ${i}: no agent_completed within 30 s`)), 30_000);
