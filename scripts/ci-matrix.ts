@@ -3,14 +3,15 @@
  *
  *   PROJECTS=priority,auth SHARDS=3 npx tsx scripts/ci-matrix.ts
  *
- * PROJECTS: comma- or space-separated project names, or `all` / empty for every project of fixtures/categories.ts.
+ * PROJECTS: comma- or space-separated project names, or `all` / empty for every project of tests/catalog.ts.
  * SHARDS: shards per project, 1–20 (default 2). Writes `matrix=<json>` to $GITHUB_OUTPUT when set (else stdout);
  * an unknown project or a bad shard count exits 1 with one line naming it.
  */
 import { appendFileSync } from 'node:fs';
-import { CATEGORIES } from '../tests/catalog';
+import { PROJECTS } from '../tests/catalog';
 
-export const PROJECTS: readonly string[] = [...new Set(CATEGORIES.map((c) => c.project))];
+/** The projects the matrix offers: every project of the catalog. */
+export { PROJECTS };
 export const DEFAULT_SHARDS = 2;
 const MAX_SHARDS = 20;
 
@@ -26,7 +27,7 @@ export function buildMatrix(projectsInput = '', shardsInput = ''): { include: Ma
     .map((p) => p.trim())
     .filter(Boolean);
   const projects = asked.length === 0 || (asked.length === 1 && asked[0] === 'all') ? [...PROJECTS] : [...new Set(asked)];
-  const unknown = projects.filter((p) => !PROJECTS.includes(p));
+  const unknown = projects.filter((p) => !(PROJECTS as readonly string[]).includes(p));
   if (unknown.length)
     throw new Error(`unknown project(s) ${unknown.map((p) => `"${p}"`).join(', ')}; projects are ${PROJECTS.join(', ')} or all`);
   const raw = shardsInput.trim();
