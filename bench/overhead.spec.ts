@@ -4,7 +4,7 @@ import { uniqueRequest } from '../fixtures/client/unique';
 
 /**
  * BENCH_RUNS tests, each what an agent test of the suites does at its simplest: a fresh user, `sockets.open`, one
- * supervisor run, its frames. Timed from outside by scripts/bench.ts (first test start to last test end).
+ * supervisor run, its frames. Timed from outside by bench/overhead.ts (first test start to last test end).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? '50');
 
