@@ -11,7 +11,7 @@ import { contractClaims, signToken } from '../../fixtures/client/tokens';
 import { uniqueRequest } from '../../fixtures/client/unique';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/index';
 
-export const SECRET = randomBytes(32).toString('hex');
+const SECRET = randomBytes(32).toString('hex');
 export const BYPASS_KEY = `bypass-${randomBytes(8).toString('hex')}`;
 export const ALLOWED_ORIGIN = 'http://localhost:3000';
 
