@@ -32,7 +32,7 @@ const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
 function suiteSection(runs: SuiteRun[], m: Machine): string[] {
   const med = (f: (r: SuiteRun) => number) => median(runs.map(f));
   const problems = runs.filter((r) => r.problem);
-  const longest = runs[runs.length - 1].longest;
+  const longest = runs[runs.length - 1].longest.map((t) => `\`${t.title}\` (${t.project}) ${sec(t.ms)}`).join(', ');
   return [
     '## 1. The full suite against the embedded server',
     '',
@@ -93,7 +93,7 @@ function suiteSection(runs: SuiteRun[], m: Machine): string[] {
     )} |`,
     `| 1-min load average (before–after) | | ${runs.map((r) => `${fmt(r.load[0])}–${fmt(r.load[1])}`).join(', ')} |`,
     '',
-    `Where the wall time goes (last run): the longest tests are ${longest.map((t) => `\`${t.title}\` (${t.project}) ${sec(t.ms)}`).join(', ')}. ` +
+    `Where the wall time goes (last run): the longest tests are ${longest}. ` +
       `They wait on purpose (a ticket's lifetime, a mid-run disconnect at RUN_DELAY_MS per event), so the suite cannot end ` +
       `before the longest of them, whatever the worker count; with ${m.cpus} cores the rest is shared by the 4 workers.`,
     ...(problems.length ? ['', `**Runs with failures** (numbers above include them): ${problems.map((r) => r.problem).join(' / ')}`] : []),
@@ -116,8 +116,10 @@ function overheadSection(runs: OverheadRun[], o: Options): string[] {
   for (const pacingMs of OVERHEAD_PACINGS) {
     const rs = runs.filter((r) => r.pacingMs === pacingMs);
     const raw = median(rs.map((r) => r.perRunMs.raw));
+    const over = (variant: keyof OverheadRun['perRunMs']) => fmt(median(rs.map((r) => r.perRunMs[variant])) - raw);
+    const pacing = pacingMs === DEFAULT_STEP_DELAY_MS ? ' (the embedded server’s default)' : ' (no pause: pure overhead)';
     lines.push(
-      `### AGENT_STEP_DELAY_MS=${pacingMs}${pacingMs === DEFAULT_STEP_DELAY_MS ? ' (the embedded server’s default)' : ' (no pause: pure overhead)'}`,
+      `### AGENT_STEP_DELAY_MS=${pacingMs}${pacing}`,
       '',
       '| variant | median ms per run | ratio to the floor | all runs (ms per run) | process wall (median) |',
       '|---|---|---|---|---|',
@@ -129,9 +131,9 @@ function overheadSection(runs: OverheadRun[], o: Options): string[] {
         )} | ${sec(median(rs.map((r) => r.processMs[v.key])))} |`;
       }),
       '',
-      `Per run over the floor: the harness (one test per run) adds ${fmt(median(rs.map((r) => r.perRunMs.harness)) - raw)} ms; ` +
-        `a bare Playwright test alone adds ${fmt(median(rs.map((r) => r.perRunMs.bare)) - raw)} ms and the harness's fixtures without ` +
-        `Playwright's per-test cost (all runs in one test) ${fmt(median(rs.map((r) => r.perRunMs.oneTest)) - raw)} ms. Load average ${loads(rs)}.`,
+      `Per run over the floor: the harness (one test per run) adds ${over('harness')} ms; ` +
+        `a bare Playwright test alone adds ${over('bare')} ms and the harness's fixtures without ` +
+        `Playwright's per-test cost (all runs in one test) ${over('oneTest')} ms. Load average ${loads(rs)}.`,
       '',
     );
   }
@@ -150,14 +152,18 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
     `\`npx playwright test ${SCALING_PROJECTS.map((p) => `--project=${p}`).join(' ')} --workers=N\` (the setup project runs first), ` +
       `${o.runs} rounds, worker counts in turn within each round.`,
     '',
-    '| workers | median wall | speed-up vs 1 | all runs | sum of test durations (median) | runner / workers peak RSS (median MiB) | load (min–max) |',
+    '| workers | median wall | speed-up vs 1 | all runs | sum of test durations (median) | ' +
+      'runner / workers peak RSS (median MiB) | load (min–max) |',
     '|---|---|---|---|---|---|---|',
     ...byWorkers.map(({ w, rs }) => {
       const m = median(rs.map((r) => r.wallMs));
-      return `| ${w} | **${sec(m)}** | **${fmt(base / m, 2)}×** | ${all(
+      const walls = all(
         rs.map((r) => r.wallMs),
         sec,
-      )} | ${sec(median(rs.map((r) => r.sumTestMs)))} | ${fmt(median(rs.map((r) => r.rss?.runner ?? 0)), 0)} / ${fmt(median(rs.map((r) => r.rss?.workers ?? 0)), 0)} | ${loads(rs)} |`;
+      );
+      const testTime = sec(median(rs.map((r) => r.sumTestMs)));
+      const rss = `${fmt(median(rs.map((r) => r.rss?.runner ?? 0)), 0)} / ${fmt(median(rs.map((r) => r.rss?.workers ?? 0)), 0)}`;
+      return `| ${w} | **${sec(m)}** | **${fmt(base / m, 2)}×** | ${walls} | ${testTime} | ${rss} | ${loads(rs)} |`;
     }),
     '',
     `Where the wall time goes (last 1-worker run, ${last.tests} tests, ${sec(last.sumTestMs)} of test time): the longest tests are ` +
@@ -169,11 +175,13 @@ function scalingSection(runs: ScalingRun[], o: Options): string[] {
       'longest-first, on N workers, separates the harness from the scheduling (fixed cost = measured wall − simulated ' +
       'test phase in dispatch order: process and worker start-up, setup project, reports):',
     '',
-    '| workers | measured wall | simulated test phase, dispatch order | longest-first | fixed cost | wall if longest-first (estimate) | speed-up if longest-first |',
+    '| workers | measured wall | simulated test phase, dispatch order | longest-first | fixed cost | ' +
+      'wall if longest-first (estimate) | speed-up if longest-first |',
     '|---|---|---|---|---|---|---|',
     ...byWorkers.map(({ w, rs }) => {
       const s = schedulingEstimate(last, w, median(rs.map((r) => r.wallMs)), base);
-      return `| ${w} | ${sec(s.measured)} | ${sec(s.inOrder)} | ${sec(s.longestFirst)} | ${sec(s.fixed)} | ${sec(s.estimate)} | ${fmt(s.speedup, 2)}× |`;
+      const walls = [s.measured, s.inOrder, s.longestFirst, s.fixed, s.estimate].map(sec);
+      return `| ${w} | ${walls.join(' | ')} | ${fmt(s.speedup, 2)}× |`;
     }),
     '',
     `The sum of test durations stays at ${byWorkers.map(({ w, rs }) => `${sec(median(rs.map((r) => r.sumTestMs)))} (${w})`).join(', ')}: ` +
@@ -198,13 +206,15 @@ function reporterSection(runs: ReporterRun[]): string[] {
     '',
     '| template | cold | warm median (model + render) | warm runs | Markdown |',
     '|---|---|---|---|---|',
-    ...runs.map(
-      (r) =>
-        `| ${r.template} | ${fmt(r.coldMs, 0)} ms | **${fmt(median(r.warm.map((w) => w.totalMs)), 0)} ms** (${fmt(median(r.warm.map((w) => w.modelMs)), 0)} + ${fmt(median(r.warm.map((w) => w.renderMs)), 0)}) | ${all(
-          r.warm.map((w) => w.totalMs),
-          (n) => fmt(n, 0),
-        )} | ${fmt(r.kib, 0)} KiB |`,
-    ),
+    ...runs.map((r) => {
+      const warm = (part: keyof ReporterRun['warm'][number]) => fmt(median(r.warm.map((w) => w[part])), 0);
+      const warmRuns = all(
+        r.warm.map((w) => w.totalMs),
+        (n) => fmt(n, 0),
+      );
+      const warmMedian = `**${warm('totalMs')} ms** (${warm('modelMs')} + ${warm('renderMs')})`;
+      return `| ${r.template} | ${fmt(r.coldMs, 0)} ms | ${warmMedian} | ${warmRuns} | ${fmt(r.kib, 0)} KiB |`;
+    }),
     '',
   ];
 }

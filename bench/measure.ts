@@ -51,12 +51,15 @@ export function stopChildrenOnSignals(): void {
   }
 }
 
+const INHERITED_NOISE = new RegExp(
+  '^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|' +
+    'FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)',
+);
+
 /** The parent's environment without anything that would change a child run (target, secrets, Playwright's own). */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const noise =
-    /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!noise.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOISE.test(k)) env[k] = v;
   return { ...env, NO_COLOR: '1', ...extra };
 }
 

@@ -86,9 +86,8 @@ export async function benchOverhead(o: Options): Promise<OverheadRun[]> {
           processMs[variant] = r.wallMs;
         }
         out.push({ pacingMs, perRunMs, processMs, load: [loadBefore, load()] });
-        log(
-          `overhead: ${VARIANTS.map((v) => `${v.key} ${fmt(perRunMs[v.key])} ms`).join(', ')} → ratio ${fmt(perRunMs.harness / perRunMs.raw, 2)}`,
-        );
+        const perVariant = VARIANTS.map((v) => `${v.key} ${fmt(perRunMs[v.key])} ms`).join(', ');
+        log(`overhead: ${perVariant} → ratio ${fmt(perRunMs.harness / perRunMs.raw, 2)}`);
       }
     } finally {
       await server.stop();

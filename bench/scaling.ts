@@ -29,9 +29,8 @@ export async function benchScaling(o: Options): Promise<ScalingRun[]> {
       );
       const s: ScalingRun = { ...summarise(r, true), workers };
       out.push(s);
-      log(
-        `scaling: ${workers} worker(s): ${sec(s.wallMs)} (${s.tests} tests, sum of test time ${sec(s.sumTestMs)})${s.problem ? ` — ${s.problem}` : ''}`,
-      );
+      const problem = s.problem ? ` — ${s.problem}` : '';
+      log(`scaling: ${workers} worker(s): ${sec(s.wallMs)} (${s.tests} tests, sum of test time ${sec(s.sumTestMs)})${problem}`);
     }
   }
   return out;

@@ -89,9 +89,8 @@ export async function benchSuite(o: Options): Promise<SuiteRun[]> {
     const r = await playwright([], { AGENT_STEP_DELAY_MS: '0' }, { sample: true, timeoutMs: 20 * 60_000 });
     const s = summarise(r, true) as SuiteRun;
     runs.push(s);
-    log(
-      `suite: ${sec(s.wallMs)}, ${s.tests} tests, ${fmt(s.testsPerS, 2)} tests/s, runner ${fmt(s.rss.runner, 0)} MiB${s.problem ? ` — ${s.problem}` : ''}`,
-    );
+    const problem = s.problem ? ` — ${s.problem}` : '';
+    log(`suite: ${sec(s.wallMs)}, ${s.tests} tests, ${fmt(s.testsPerS, 2)} tests/s, runner ${fmt(s.rss.runner, 0)} MiB${problem}`);
   }
   return runs;
 }

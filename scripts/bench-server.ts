@@ -79,11 +79,11 @@ async function concurrentConnections(url: string, wsUrl: string, key: string): P
   await Promise.all(opened.map(({ socket }) => socket.close()));
   const handshakes = opened.map((o) => o.handshakeMs);
   console.log(
-    `concurrent connections: ${opened.length} open (${USERS} users x ${SOCKETS_PER_USER}), all ponged, /ws/health active_connections ${health.active_connections}`,
+    `concurrent connections: ${opened.length} open (${USERS} users x ${SOCKETS_PER_USER}), all ponged, ` +
+      `/ws/health active_connections ${health.active_connections}`,
   );
-  console.log(
-    `handshake latency: p50 ${ms(percentile(handshakes, 50))}, p95 ${ms(percentile(handshakes, 95))}, p99 ${ms(percentile(handshakes, 99))}, max ${ms(Math.max(...handshakes))}`,
-  );
+  const at = (p: number) => ms(percentile(handshakes, p));
+  console.log(`handshake latency: p50 ${at(50)}, p95 ${at(95)}, p99 ${at(99)}, max ${ms(Math.max(...handshakes))}`);
 }
 
 async function main(): Promise<void> {

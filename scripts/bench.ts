@@ -91,9 +91,9 @@ async function main(): Promise<void> {
   stopChildrenOnSignals();
   const started = performance.now();
   const results: Results = { machine: machine(), options: o, minutes: 0 };
-  log(
-    `${results.machine.cpus} cores, ${results.machine.cpuModel}, load ${results.machine.loadAtStart.map((n) => fmt(n, 2)).join(' ')}; parts: ${[...o.only].join(', ')}; ${o.runs} runs each`,
-  );
+  const { cpus, cpuModel, loadAtStart } = results.machine;
+  const loads = loadAtStart.map((n) => fmt(n, 2)).join(' ');
+  log(`${cpus} cores, ${cpuModel}, load ${loads}; parts: ${[...o.only].join(', ')}; ${o.runs} runs each`);
   if (o.only.has('reporter')) results.reporter = benchReporter(o);
   if (o.only.has('overhead')) results.overhead = await benchOverhead(o);
   if (o.only.has('suite')) results.suite = await benchSuite(o);

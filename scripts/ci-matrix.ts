@@ -43,9 +43,8 @@ if (require.main === module) {
     const line = `matrix=${JSON.stringify(matrix)}\n`;
     if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, line);
     else process.stdout.write(line);
-    process.stdout.write(
-      `${matrix.include.length} job(s): ${[...new Set(matrix.include.map((e) => e.project))].join(', ')} × ${matrix.include[0].total} shard(s)\n`,
-    );
+    const projects = [...new Set(matrix.include.map((e) => e.project))].join(', ');
+    process.stdout.write(`${matrix.include.length} job(s): ${projects} × ${matrix.include[0].total} shard(s)\n`);
   } catch (error) {
     process.stderr.write(`ci-matrix: ${(error as Error).message}\n`);
     process.exit(1);

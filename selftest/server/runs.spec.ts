@@ -177,37 +177,40 @@ test('emoji and CJK requests stream in whole characters', async () => {
   expect(chunks.join('')).toBe(frames.at(-1)!.final_response);
 });
 
-test("threads: the given thread gets user + assistant; none given creates one of the user's; foreign/unknown/archived refused", async () => {
-  const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
-  const { frames, text } = await run('data', 'persist me', { threadId: thread.id });
-  expect(frames.every((f) => f.thread_id === thread.id)).toBe(true);
-  const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
-  expect(list.body.messages.map((m: Frame) => [m.role, m.content])).toEqual([
-    ['user', text],
-    ['assistant', frames.at(-1)!.final_response],
-  ]);
-  expect((await call(srv.url, 'GET', `/api/threads/${thread.id}`, { token: user.access })).body.message_count).toBe(2);
+test(
+  "threads: the given thread gets user + assistant; none given creates one of the user's; " + 'foreign/unknown/archived refused',
+  async () => {
+    const thread = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
+    const { frames, text } = await run('data', 'persist me', { threadId: thread.id });
+    expect(frames.every((f) => f.thread_id === thread.id)).toBe(true);
+    const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });
+    expect(list.body.messages.map((m: Frame) => [m.role, m.content])).toEqual([
+      ['user', text],
+      ['assistant', frames.at(-1)!.final_response],
+    ]);
+    expect((await call(srv.url, 'GET', `/api/threads/${thread.id}`, { token: user.access })).body.message_count).toBe(2);
 
-  const implicit = await run('triage', 'no thread');
-  const created = await call(srv.url, 'GET', `/api/threads/${implicit.frames[0].thread_id}`, { token: user.access });
-  expect(created.body.metadata.user_id).toBe(user.id);
+    const implicit = await run('triage', 'no thread');
+    const created = await call(srv.url, 'GET', `/api/threads/${implicit.frames[0].thread_id}`, { token: user.access });
+    expect(created.body.metadata.user_id).toBe(user.id);
 
-  const other = await newUser(srv.url);
-  const foreign = (await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} })).body;
-  const archived = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
-  await call(srv.url, 'DELETE', `/api/threads/${archived.id}`, { token: user.access });
-  const refusals: [string, string][] = [
-    [foreign.id, 'THREAD_ACCESS_DENIED'],
-    ['thr_unknown', 'THREAD_NOT_FOUND'],
-    [archived.id, 'THREAD_NOT_FOUND'],
-  ];
-  for (const [threadId, code] of refusals) {
-    expect((await client.sendExpectingError({ type: 'user_message', content: 'x', thread_id: threadId })).error_code).toBe(code);
-    expect((await client.sendExpectingError(startAgent('data', 'x', { thread_id: threadId }))).error_code).toBe(code);
-  }
-  await request(client, { type: 'ping' }, 'pong');
-  expect(client.frames.filter((f) => f.type === 'agent_started' && f.task_description === 'x')).toEqual([]);
-});
+    const other = await newUser(srv.url);
+    const foreign = (await call(srv.url, 'POST', '/api/threads', { token: other.access, json: {} })).body;
+    const archived = (await call(srv.url, 'POST', '/api/threads', { token: user.access, json: {} })).body;
+    await call(srv.url, 'DELETE', `/api/threads/${archived.id}`, { token: user.access });
+    const refusals: [string, string][] = [
+      [foreign.id, 'THREAD_ACCESS_DENIED'],
+      ['thr_unknown', 'THREAD_NOT_FOUND'],
+      [archived.id, 'THREAD_NOT_FOUND'],
+    ];
+    for (const [threadId, code] of refusals) {
+      expect((await client.sendExpectingError({ type: 'user_message', content: 'x', thread_id: threadId })).error_code).toBe(code);
+      expect((await client.sendExpectingError(startAgent('data', 'x', { thread_id: threadId }))).error_code).toBe(code);
+    }
+    await request(client, { type: 'ping' }, 'pong');
+    expect(client.frames.filter((f) => f.type === 'agent_started' && f.task_description === 'x')).toEqual([]);
+  },
+);
 
 test('user_message aliases and payload forms all start a supervisor run', async () => {
   const forms: Parameters<AgentSocket['say']>[1][] = [
