@@ -15,22 +15,26 @@ import {
   responseProblems,
   statuses,
 } from '../../contract/index';
-import { uniqueRequest as uniqueText } from '../../fixtures/client/unique';
+import { AgentRun } from '../../fixtures/client/agent-run';
+import type { AgentSocket } from '../../fixtures/client/agent-socket';
+import { uniqueRequest } from '../../fixtures/client/unique';
 import type { RunningServer } from '../../server/index';
-import { connect, playRun, upgrade, type Client } from '../server/conformance-client';
 import {
   BYPASS_KEY,
   call,
+  connect,
   mint,
   newUser,
   pause,
+  request,
   startAgent,
   startTestServer,
   uniqueEmail,
+  upgrade,
   type CallOptions,
   type Frame,
   type HttpReply,
-  type ServerUser as TestUser,
+  type ServerUser,
 } from '../server/helpers';
 
 const AGENT_TYPES = ['triage', 'data', 'optimization', 'supervisor'];
@@ -229,47 +233,51 @@ test('every operation of openapi.yaml, through every status it declares', async 
 
 /** Every frame any client of the session received or sent, for the checks at the end. */
 class WsConformance {
-  readonly clients: Client[] = [];
+  readonly sockets: AgentSocket[] = [];
   readonly sent: unknown[] = [];
 
-  async connect(user: TestUser): Promise<Client> {
-    const client = await connect(srv.wsUrl, { token: user.access });
-    this.clients.push(client);
-    return client;
+  async connect(user: ServerUser): Promise<AgentSocket> {
+    const socket = await connect(srv.wsUrl, { token: user.access });
+    this.sockets.push(socket);
+    return socket;
   }
 
-  send(client: Client, frame: Frame): void {
+  async send(socket: AgentSocket, frame: Frame): Promise<void> {
     this.sent.push(frame);
-    client.send(frame);
+    await socket.send(frame);
   }
 
   /** Sends a frame the contract answers with an error; the client-frame schema must reject it too. */
-  async sendInvalid(client: Client, frame: unknown, code: string): Promise<void> {
+  async sendInvalid(socket: AgentSocket, frame: Frame | string, code: string): Promise<void> {
     if (typeof frame !== 'string') expect(clientFrameProblems(frame), JSON.stringify(frame)).not.toEqual([]);
-    const error = await client.request(frame, 'error_message');
+    const error = await socket.sendExpectingError(frame);
     expect(error.error_code).toBe(code);
   }
 
-  async run(client: Client, frame: Frame, text: string): Promise<Frame[]> {
+  /** Sends `frame`, which starts a run whose request is `text`, and returns the run's frames once it ended. */
+  async run(socket: AgentSocket, frame: Frame, text: string): Promise<Frame[]> {
     this.sent.push(frame);
-    const frames = await playRun(client, frame, text);
+    const from = socket.frames.length;
+    await socket.send(frame);
+    const frames = await new AgentRun(socket, text, from, performance.now()).finished();
     expect(frames.at(-1)?.type).toBe(frame.context?.force_failure ? 'agent_error' : 'agent_completed');
     return frames;
   }
 
   received(): Frame[] {
-    return this.clients.flatMap((c) => c.frames);
+    return this.sockets.flatMap((s) => s.frames);
   }
 
   problems(): string[] {
     return [
+      ...this.sockets.flatMap((s) => s.malformed.map((m) => `received a message that is not a frame: ${m.slice(0, 200)}`)),
       ...this.received().flatMap((f) => frameProblems(f).map((p) => `received ${f.type}: ${p}`)),
       ...this.sent.flatMap((f) => clientFrameProblems(f).map((p) => `sent ${JSON.stringify(f)}: ${p}`)),
     ];
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.clients.map((c) => c.close()));
+    await Promise.all(this.sockets.map((s) => s.close()));
   }
 }
 
@@ -281,35 +289,35 @@ test('a WebSocket session that produces every frame type of asyncapi.yaml', asyn
 
   await test.step('a full run of each agent type, by start_agent and by user_message and its aliases', async () => {
     for (const type of AGENT_TYPES) {
-      const text = uniqueText(`${type}: cost savings, anomalies and capacity`);
+      const text = uniqueRequest(`${type}: cost savings, anomalies and capacity`);
       const frames = await ws.run(client, startAgent(type, text), text);
       expect(frames[0].agent_name).toBe(type);
     }
-    const text = uniqueText('chat about cost');
+    const text = uniqueRequest('chat about cost');
     await ws.run(client, { type: 'user_message', content: text }, text);
-    const alias = uniqueText('alias message');
+    const alias = uniqueRequest('alias message');
     await ws.run(client, { type: 'message', payload: { text: alias } }, alias);
-    const chat = uniqueText('alias chat');
+    const chat = uniqueRequest('alias chat');
     await ws.run(client, { type: 'chat', message: chat }, chat);
   });
 
   await test.step('a stopped run, a forced failure, and the errors around runs', async () => {
-    const text = uniqueText('stop me');
-    ws.send(client, startAgent('optimization', text, { context: { simulate_delay_ms: 200 } }));
+    const text = uniqueRequest('stop me');
+    await ws.send(client, startAgent('optimization', text, { context: { simulate_delay_ms: 200 } }));
     const started = await client.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
-    ws.send(client, { type: 'stop_agent', run_id: started.run_id });
+    await ws.send(client, { type: 'stop_agent', run_id: started.run_id });
     const end = await client.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed');
     expect(end.status).toBe('cancelled');
     const stopAgain = { type: 'stop_agent', payload: { run_id: started.run_id } };
     ws.sent.push(stopAgain);
-    expect((await client.request(stopAgain, 'error_message')).error_code).toBe('RUN_NOT_ACTIVE');
+    expect((await client.sendExpectingError(stopAgain)).error_code).toBe('RUN_NOT_ACTIVE');
     const foreign = { type: 'stop_agent', run_id: started.run_id };
     ws.sent.push(foreign);
-    expect((await other.request(foreign, 'error_message')).error_code).toBe('RUN_NOT_FOUND');
+    expect((await other.sendExpectingError(foreign)).error_code).toBe('RUN_NOT_FOUND');
 
-    const failing = uniqueText('fail');
+    const failing = uniqueRequest('fail');
     await ws.run(client, startAgent('data', failing, { context: { force_failure: true } }), failing);
-    await ws.sendInvalid(client, startAgent('planner', uniqueText('nobody')), 'UNKNOWN_AGENT');
+    await ws.sendInvalid(client, startAgent('planner', uniqueRequest('nobody')), 'UNKNOWN_AGENT');
     await ws.sendInvalid(client, { type: 'user_message', content: '' }, 'INVALID_MESSAGE');
     await ws.sendInvalid(client, 'not json', 'JSON_PARSE_ERROR');
   });
@@ -319,38 +327,38 @@ test('a WebSocket session that produces every frame type of asyncapi.yaml', asyn
     const theirs = (await call(srv.url, 'POST', '/api/threads', { token: stranger.access, json: {} })).body.id;
     const history = { type: 'get_thread_history', thread_id: own };
     ws.sent.push(history);
-    expect((await client.request(history, 'thread_history')).data.thread_id).toBe(own);
+    expect((await request(client, history, 'thread_history')).data.thread_id).toBe(own);
     const denied = { type: 'get_thread_history', payload: { thread_id: theirs } };
     ws.sent.push(denied);
-    expect((await client.request(denied, 'error_message')).error_code).toBe('THREAD_ACCESS_DENIED');
+    expect((await client.sendExpectingError(denied)).error_code).toBe('THREAD_ACCESS_DENIED');
     const unknown = { type: 'get_thread_history', thread_id: 'thr_unknown' };
     ws.sent.push(unknown);
-    expect((await client.request(unknown, 'error_message')).error_code).toBe('THREAD_NOT_FOUND');
+    expect((await client.sendExpectingError(unknown)).error_code).toBe('THREAD_NOT_FOUND');
 
     for (const ping of [{ type: 'ping' }, { type: 'ping', timestamp: 1763717400123 }, { type: 'ping', payload: { timestamp: 'now' } }]) {
       ws.sent.push(ping);
-      expect((await client.request(ping, 'pong')).data).toHaveProperty('timestamp');
+      expect((await request(client, ping, 'pong')).data).toHaveProperty('timestamp');
     }
     const beat = { type: 'heartbeat' };
     ws.sent.push(beat);
-    expect((await client.request(beat, 'heartbeat_ack')).data.status).toBe('healthy');
+    expect((await request(client, beat, 'heartbeat_ack')).data.status).toBe('healthy');
     const custom = { type: 'custom_event', payload: { anything: true } };
     ws.sent.push(custom);
-    expect((await client.request(custom, 'ack')).received_type).toBe('custom_event');
+    expect((await request(client, custom, 'ack')).received_type).toBe('custom_event');
     const from = client.frames.length;
-    expect((await client.waitType('heartbeat', 5000, from)).data.connection_id).toEqual(expect.any(String));
+    expect((await client.waitFor('heartbeat', { timeout: 5000, from })).data?.connection_id).toEqual(expect.any(String));
   });
 
   await test.step('recovery after every connection closed mid-run', async () => {
     const user = await newUser(srv.url);
     const first = await ws.connect(user);
-    const text = uniqueText('recover');
-    ws.send(first, startAgent('data', text, { context: { simulate_delay_ms: 60 } }));
+    const text = uniqueRequest('recover');
+    await ws.send(first, startAgent('data', text, { context: { simulate_delay_ms: 60 } }));
     const started = await first.waitFor((f) => f.type === 'agent_started' && f.task_description === text);
     await first.close();
     await pause(150);
     const second = await ws.connect(user);
-    const end = await second.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', 8000);
+    const end = await second.waitFor((f) => f.run_id === started.run_id && f.type === 'agent_completed', { timeout: 8000 });
     expect(end.recovered).toBe(true);
   });
 
@@ -358,10 +366,10 @@ test('a WebSocket session that produces every frame type of asyncapi.yaml', asyn
     const user = await newUser(srv.url);
     for (let i = 0; i < 10; i++) await ws.connect(user);
     const eleventh = await upgrade(srv.wsUrl, { token: user.access });
-    expect(eleventh.open).toBe(true);
-    const refused = (eleventh as { client: Client }).client;
-    ws.clients.push(refused);
-    expect((await refused.waitType('error_message')).error_code).toBe('CONNECTION_LIMIT');
+    expect(eleventh.status).toBe(101);
+    const refused = eleventh.socket!;
+    ws.sockets.push(refused);
+    expect((await refused.waitFor('error_message')).error_code).toBe('CONNECTION_LIMIT');
     expect((await refused.closed).code).toBe(1008);
   });
 
