@@ -60,29 +60,23 @@ function fill(template: string, match: RegExpExecArray): string {
   return template.replace(/\$(\d)/g, (_m, n: string) => (match[Number(n)] ?? '').trim());
 }
 
-/** The most each part of the quality score can earn (tests/agent-execution/quality.ts). */
-const FULL_PARTS: Record<string, number> = { answerLength: 0.3, keywords: 0.3, toolPairing: 0.2, toolResults: 0.2, reasoning: 0.1 };
-
 const quoted = (words: string[]) => words.map((w) => `'${w}'`).join(', ');
 
-/** What one scored run's parts lack, in the frames' own terms. */
+/**
+ * What one scored run's parts lack, in the frames' own terms. Each part but `keywords` earns all or nothing
+ * (tests/agent-execution/quality.ts), so a part at 0 is a part missed; missing keywords are named from the lists.
+ */
 function runGaps(run: QualityRun, minChars: number): string[] {
   if (!run.completed) return ['the run did not complete (no agent_completed)'];
-  const short = (part: string) => (run.parts[part] ?? 0) < FULL_PARTS[part] - 1e-9;
+  const missed = (part: string) => run.parts[part] === 0;
+  const found = new Set(run.keywordsFound.map((k) => k.toLowerCase()));
+  const missing = [...new Set(run.keywords.map((k) => k.toLowerCase()))].filter((k) => !found.has(k));
   const gaps: string[] = [];
-  if (short('answerLength')) gaps.push(`final_response is shorter than ${minChars} characters`);
-  if (short('keywords')) {
-    const found = new Set(run.keywordsFound.map((k) => k.toLowerCase()));
-    const missing = [...new Set(run.keywords.map((k) => k.toLowerCase()))].filter((k) => !found.has(k));
-    gaps.push(
-      missing.length
-        ? `final_response lacks the keyword${missing.length > 1 ? 's' : ''} ${quoted(missing)}`
-        : 'final_response lacks expected keywords',
-    );
-  }
-  if (short('toolPairing')) gaps.push('tool calls are not paired (a tool_executing without exactly one tool_completed)');
-  if (short('toolResults')) gaps.push('tool results empty');
-  if (short('reasoning')) gaps.push('no agent_thinking carries reasoning');
+  if (missed('answerLength')) gaps.push(`final_response is shorter than ${minChars} characters`);
+  if (missing.length) gaps.push(`final_response lacks the keyword${missing.length > 1 ? 's' : ''} ${quoted(missing)}`);
+  if (missed('toolPairing')) gaps.push('tool calls are not paired (a tool_executing without exactly one tool_completed)');
+  if (missed('toolResults')) gaps.push('tool results empty');
+  if (missed('reasoning')) gaps.push('no agent_thinking carries reasoning');
   return gaps;
 }
 

@@ -194,8 +194,9 @@ export function terminalSummary(outcome: WriteOutcome, cwd = process.cwd()): str
     for (const f of shown) lines.push(`  ✘ ${f.location.replace(/`/g, '')} ${f.title} — ${f.cause.title}`);
     if (model.failures.length > shown.length) lines.push(`  … and ${model.failures.length - shown.length} more failures`);
     if (model.changes.previousIteration !== null) lines.push(`  ${model.changes.summary}`);
-    for (const change of model.performance.changes) lines.push(`  Performance: ${change}`);
-    for (const breach of model.performance.over) lines.push(`  Performance: ${breach}`);
+    const performance = [...model.performance.over, ...model.performance.changes];
+    for (const line of performance.slice(0, 5)) lines.push(`  Performance: ${line}`);
+    if (performance.length > 5) lines.push(`  … and ${performance.length - 5} more under Performance in the summary`);
     if (model.loop && model.loop.attempts.length > 1) lines.push(`  Re-runs: ${model.loop.summary}`);
   }
   if (outcome.renderError) lines.push(`  Template error (fallback summary written): ${outcome.renderError.split('\n')[0]}`);

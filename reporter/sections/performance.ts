@@ -5,7 +5,7 @@
  */
 import type { RunFacts } from '../facts';
 import { code, milliseconds, plural } from '../format';
-import { breaches, breachText, compareSeries, thresholdOf } from '../metrics';
+import { breaches, breachText, compareSeries, MEASURES, thresholdOf } from '../metrics';
 import type { HistoryEntry, MetricSummary } from '../types';
 import type { PerformanceRow, ViewModel } from '../view';
 
@@ -16,9 +16,9 @@ import type { PerformanceRow, ViewModel } from '../view';
 export const NOISE_FLOOR_MS = 20;
 
 const LABELS: Record<string, string> = {
-  'ws.handshake': 'WebSocket handshake',
-  'run.first_event': 'first agent event',
-  'run.complete': 'run complete',
+  [MEASURES.handshake]: 'WebSocket handshake',
+  [MEASURES.firstEvent]: 'first agent event',
+  [MEASURES.runComplete]: 'run complete',
 };
 
 const signedPercent = (ratio: number) => `${ratio >= 0 ? '+' : '-'}${Math.round(Math.abs(ratio) * 100)}%`;
