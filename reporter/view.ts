@@ -145,6 +145,8 @@ export interface FlakinessRow {
 
 export interface FlakinessView {
   summary: string;
+  /** What the marks of a row mean. */
+  legend: string;
   rows: FlakinessRow[];
   more: string | null;
 }

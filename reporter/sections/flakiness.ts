@@ -59,9 +59,9 @@ export function flakinessSection(f: RunFacts): Pick<ViewModel, 'flakiness'> {
     flakiness: {
       summary: candidates.length
         ? `${plural(candidates.length, 'test')} failed or ${candidates.length === 1 ? 'was' : 'were'} flaky in more than ${threshold} ` +
-          `of the iterations ${candidates.length === 1 ? 'it' : 'they'} ran in, over ${span}. Marks, oldest first: ` +
-          '✓ passed, ✗ failed, ~ flaky, – skipped or no verdict, · not run or not recorded.'
+          `of the iterations ${candidates.length === 1 ? 'it' : 'they'} ran in, over ${span}.`
         : `No test failed or was flaky in more than ${threshold} of the iterations it ran in, over ${span}.`,
+      legend: 'Iterations, oldest first: ✓ passed, ✗ failed, ~ flaky, – skipped or no verdict, · not run or not recorded.',
       rows: candidates.slice(0, SHOWN).map((c) => c.row),
       more: candidates.length > SHOWN ? `…and ${candidates.length - SHOWN} more, less often.` : null,
     },
