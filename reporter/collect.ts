@@ -1,14 +1,18 @@
 /**
- * Collect: Playwright's suite tree and results -> plain {@link RunData}. This is the only module that touches
- * Playwright objects. Counts come from `suite.allTests()` and `test.outcome()`, so a retried test is one test, and the
- * skipped / interrupted / did-not-run split follows Playwright's own terminal summary.
+ * Collect, the first step of the pipeline: Playwright's suite tree and results -> plain {@link RunData}. This is the
+ * only module that touches Playwright objects. Counts come from `suite.allTests()` and `test.outcome()`, so a
+ * retried test is one test, and the skipped / interrupted / did-not-run split follows Playwright's own terminal
+ * summary. Annotations (category, checks, catches) and attachments (diagnosis, metrics, quality, contract drift)
+ * are read here, once.
  */
 import * as path from 'node:path';
 import type { FullConfig, FullResult, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { environmentSecrets, redact } from '../fixtures/redact';
-import { parseDiagnosis } from './diagnosis';
+import { ANNOTATION } from '../tests/catalog';
+import { parseContractDrift, parseDiagnosis, parseMetrics, parseQuality, type AttachmentLike } from './attachments';
+import type { Configuration } from './configuration';
 import { stripAnsi } from './format';
-import type { AttemptRecord, Diagnosis, ErrorRecord, RunData, RunStatus, TargetInfo, TestRecord, TestStatus } from './types';
+import type { AttemptRecord, ErrorRecord, MetricSample, RunData, RunStatus, TestRecord, TestStatus } from './types';
 
 export const ERROR_LINES = 8;
 const ERROR_LINE_CHARS = 240;
@@ -19,8 +23,7 @@ export interface CollectInput {
   suite: Suite;
   result: Pick<FullResult, 'status' | 'startTime' | 'duration'>;
   errors: TestError[];
-  target: TargetInfo;
-  weights: Record<string, string | undefined>;
+  configuration: Omit<Configuration, 'template'>;
   now?: Date;
   durationMs?: number;
   secrets?: string[];
@@ -71,25 +74,35 @@ function toErrorRecord(errors: TestError[], base: string, secrets: string[]): Er
   return record;
 }
 
-function findDiagnosis(results: TestResult[], secrets: string[]): Diagnosis | undefined {
+/** The newest value `parse` finds in the attachments of `results`, searching the newest result first. */
+function newest<T>(results: readonly TestResult[], parse: (a: AttachmentLike) => T | undefined): T | undefined {
   for (let i = results.length - 1; i >= 0; i--) {
     for (const attachment of results[i].attachments) {
-      const d = parseDiagnosis(attachment, secrets);
-      if (d) return d;
+      const found = parse(attachment);
+      if (found !== undefined) return found;
     }
   }
   return undefined;
 }
 
-/** The top-level describe title (the suite whose parent is the file), if the test has one. */
-export function topDescribe(test: TestCase): string | undefined {
-  let suite: Suite | undefined = test.parent;
-  let top: Suite | undefined;
-  while (suite && suite.type === 'describe') {
-    top = suite;
-    suite = suite.parent;
+/** The description of the test's last annotation of `type`. */
+function annotation(test: TestCase, type: string): string | undefined {
+  const found = test.annotations.filter((a) => a.type === type && a.description?.trim());
+  return found.length ? found[found.length - 1].description!.trim() : undefined;
+}
+
+/** Every attempt's metrics samples, and how many samples were malformed. */
+function metricsOf(results: readonly TestResult[], secrets: string[]): { samples: MetricSample[]; rejected: number } {
+  const out = { samples: [] as MetricSample[], rejected: 0 };
+  for (const result of results) {
+    for (const attachment of result.attachments) {
+      const parsed = parseMetrics(attachment, secrets);
+      if (!parsed) continue;
+      out.samples.push(...parsed.samples);
+      out.rejected += parsed.rejected;
+    }
   }
-  return top?.title;
+  return out;
 }
 
 function projectOf(test: TestCase): string {
@@ -201,16 +214,28 @@ export function collectRun(input: CollectInput): RunData {
       attempts,
       durationMs: Math.round(test.results.reduce((s, r) => s + r.duration, 0)),
     };
-    const describe = topDescribe(test);
-    if (describe !== undefined) record.describe = describe;
+    const category = annotation(test, ANNOTATION.category);
+    if (category) record.category = category;
+    const checks = annotation(test, ANNOTATION.checks);
+    if (checks) record.checks = redact(checks, secrets);
+    const catches = annotation(test, ANNOTATION.catches);
+    if (catches) record.catches = redact(catches, secrets);
     if (failing) {
       const error = toErrorRecord(failing.errors, base, secrets);
       if (error) record.error = error;
     }
     if (recordStatus === 'failed' || recordStatus === 'flaky' || recordStatus === 'interrupted') {
-      const diagnosis = findDiagnosis(test.results, secrets);
+      const diagnosis = newest(test.results, (a) => parseDiagnosis(a, secrets));
       if (diagnosis) record.diagnosis = diagnosis;
+      // The scores of the attempt that failed explain the failure, not those of a later passing retry.
+      const quality = newest(failing ? [failing] : test.results, (a) => parseQuality(a, secrets));
+      if (quality) record.quality = quality;
     }
+    const metrics = metricsOf(test.results, secrets);
+    if (metrics.samples.length) record.metrics = metrics.samples;
+    if (metrics.rejected) record.metricsRejected = metrics.rejected;
+    const drift = newest(test.results, (a) => parseContractDrift(a, secrets));
+    if (drift) record.contractDrift = drift;
     if (recordStatus === 'skipped') record.skipReason = redact(skipReasonOf(test), secrets);
     const existing = byKey.get(key);
     if (existing) {
@@ -245,13 +270,16 @@ export function collectRun(input: CollectInput): RunData {
   }
 
   const start = input.now ?? result.startTime;
+  const { configuration } = input;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     status,
     startTime: start.toISOString(),
     durationMs: Math.round(input.durationMs ?? result.duration),
-    target: input.target,
-    weights: input.weights,
+    target: configuration.target,
+    weights: configuration.weights,
+    settings: configuration.settings,
+    configProblems: configuration.problems,
     tests: records,
     errors: input.errors.map((e) => errorLines(errorText(e), secrets)),
     setupProjects: [...new Set(config.projects.flatMap((p) => p.dependencies ?? []))].sort(),

@@ -1,52 +1,16 @@
 /**
  * Root causes: a fixture's `diagnosis` attachment when there is one, else the first rule of
- * templates/root-causes.json whose pattern matches the error, else an honest "not diagnosed".
+ * templates/root-causes.json whose pattern matches the error (named by the evidence the test attached, such as the
+ * parts its quality score missed), else an honest "not diagnosed". Pure except {@link loadRules}.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { environmentSecrets, redact } from '../fixtures/redact';
-import type { Diagnosis, RootCauseRule, TestRecord } from './types';
+import type { QualityRecord, QualityRun, RootCauseRule, TestRecord } from './types';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '..', 'templates');
 export const RULES_FILE = path.join(TEMPLATES_DIR, 'root-causes.json');
 
-export interface AttachmentLike {
-  name: string;
-  contentType: string;
-  path?: string;
-  body?: Buffer;
-}
-
 const text = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
-
-/** Reads and validates a `diagnosis` attachment; undefined when it is not one or is malformed. All text is redacted. */
-export function parseDiagnosis(attachment: AttachmentLike, secrets: string[] = environmentSecrets()): Diagnosis | undefined {
-  if (attachment.name !== 'diagnosis' || !attachment.contentType.startsWith('application/json')) return undefined;
-  let raw: string;
-  try {
-    if (attachment.body) raw = attachment.body.toString('utf8');
-    else if (attachment.path) raw = fs.readFileSync(attachment.path, 'utf8');
-    else return undefined;
-  } catch {
-    return undefined;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (!data || typeof data !== 'object') return undefined;
-  const d = data as Record<string, unknown>;
-  if (!text(d.title) || !text(d.rootCause) || !text(d.impact)) return undefined;
-  const clean = (s: string) => redact(s.trim(), secrets);
-  const diagnosis: Diagnosis = { title: clean(d.title), rootCause: clean(d.rootCause), impact: clean(d.impact) };
-  if (text(d.nextStep)) diagnosis.nextStep = clean(d.nextStep);
-  if (d.details && typeof d.details === 'object' && !Array.isArray(d.details)) {
-    diagnosis.details = JSON.parse(redact(JSON.stringify(d.details), secrets)) as Record<string, unknown>;
-  }
-  return diagnosis;
-}
 
 export function loadRules(file = RULES_FILE): RootCauseRule[] {
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { rules?: unknown };
@@ -57,6 +21,8 @@ export function loadRules(file = RULES_FILE): RootCauseRule[] {
     for (const field of ['id', 'match', 'title', 'rootCause', 'impact', 'nextStep'] as const) {
       if (!text(rule[field])) throw new Error(`${file}: rule ${i} has no "${field}"`);
     }
+    if (rule.evidence !== undefined && (rule.evidence !== 'quality' || !text(rule.evidenceRootCause)))
+      throw new Error(`${file}: rule ${i} has "evidence" other than "quality" or no "evidenceRootCause"`);
     new RegExp(rule.match!, rule.flags); // fails fast on a bad pattern
   }
   return rules as RootCauseRule[];
@@ -66,8 +32,13 @@ export interface CompiledRule extends RootCauseRule {
   regex: RegExp;
 }
 
-export function compileRules(rules: RootCauseRule[]): CompiledRule[] {
+export function compileRules(rules: readonly RootCauseRule[]): CompiledRule[] {
   return rules.map((r) => ({ ...r, regex: new RegExp(r.match, (r.flags ?? '').replace('g', '')) }));
+}
+
+/** Rules as given to the model: compiled already (the benchmark compiles once) or as loaded. */
+export function compiled(rules: readonly RootCauseRule[] | readonly CompiledRule[]): CompiledRule[] {
+  return rules.length && 'regex' in rules[0] ? (rules as CompiledRule[]) : compileRules(rules as RootCauseRule[]);
 }
 
 /** Where a failure's explanation came from, shown next to it so a reader knows how much to trust it. */
@@ -89,22 +60,61 @@ function fill(template: string, match: RegExpExecArray): string {
   return template.replace(/\$(\d)/g, (_m, n: string) => (match[Number(n)] ?? '').trim());
 }
 
+const quoted = (words: string[]) => words.map((w) => `'${w}'`).join(', ');
+
+/**
+ * What one scored run's parts lack, in the frames' own terms. Each part but `keywords` earns all or nothing
+ * (tests/agent-execution/quality.ts), so a part at 0 is a part missed; missing keywords are named from the lists.
+ */
+function runGaps(run: QualityRun, minChars: number): string[] {
+  if (!run.completed) return ['the run did not complete (no agent_completed)'];
+  const missed = (part: string) => run.parts[part] === 0;
+  const found = new Set(run.keywordsFound.map((k) => k.toLowerCase()));
+  const missing = [...new Set(run.keywords.map((k) => k.toLowerCase()))].filter((k) => !found.has(k));
+  const gaps: string[] = [];
+  if (missed('answerLength')) gaps.push(`final_response is shorter than ${minChars} characters`);
+  if (missing.length) gaps.push(`final_response lacks the keyword${missing.length > 1 ? 's' : ''} ${quoted(missing)}`);
+  if (missed('toolPairing')) gaps.push('tool calls are not paired (a tool_executing without exactly one tool_completed)');
+  if (missed('toolResults')) gaps.push('tool results empty');
+  if (missed('reasoning')) gaps.push('no agent_thinking carries reasoning');
+  return gaps;
+}
+
+/** The parts the attached scores missed: `final_response lacks the keyword 'capacity'; tool results empty`. */
+export function qualityGaps(quality: QualityRecord, minChars: number): string {
+  const several = quality.runs.length > 1;
+  const lines = quality.runs
+    .map((run) => ({ run, gaps: runGaps(run, minChars) }))
+    .filter((r) => r.gaps.length)
+    .map(({ run, gaps }) => (several ? `${run.scenario} (${run.score.toFixed(2)}): ${gaps.join(', ')}` : gaps.join('; ')));
+  return [...new Set(lines)].join('; ');
+}
+
+export interface ExplainContext {
+  /** FINAL_RESPONSE_MIN_CHARS, named when a response was too short. */
+  finalResponseMinChars: number;
+}
+
 /** The explanation of one failed (or flaky) test. */
-export function explain(test: Pick<TestRecord, 'diagnosis' | 'error' | 'timedOut'>, rules: CompiledRule[]): Cause {
+export function explain(
+  test: Pick<TestRecord, 'diagnosis' | 'error' | 'timedOut' | 'quality'>,
+  rules: readonly CompiledRule[],
+  context: ExplainContext,
+): Cause {
   if (test.diagnosis) return { source: 'diagnosis', ...test.diagnosis };
   const message = test.error?.fullMessage ?? '';
   for (const rule of rules) {
     const m = rule.regex.exec(message);
-    if (m) {
-      return {
-        source: 'rule',
-        ruleId: rule.id,
-        title: fill(rule.title, m),
-        rootCause: fill(rule.rootCause, m),
-        impact: fill(rule.impact, m),
-        nextStep: fill(rule.nextStep, m),
-      };
-    }
+    if (!m) continue;
+    const gaps = rule.evidence === 'quality' && test.quality ? qualityGaps(test.quality, context.finalResponseMinChars) : '';
+    return {
+      source: 'rule',
+      ruleId: rule.id,
+      title: fill(rule.title, m),
+      rootCause: gaps ? fill(rule.evidenceRootCause!, m).replace('$evidence', () => gaps) : fill(rule.rootCause, m),
+      impact: fill(rule.impact, m),
+      nextStep: fill(rule.nextStep, m),
+    };
   }
   const first = (test.error?.message ?? '')
     .split('\n')[0]

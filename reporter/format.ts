@@ -1,4 +1,4 @@
-/** Small formatting helpers shared by the model and the terminal summary. All times are UTC so output is stable. */
+/** Small formatting helpers shared by the sections and the terminal summary. All times are UTC so output is stable. */
 
 /** `98.1%`; `n/a` when nothing ran. */
 export function percent(numerator: number, denominator: number): string {
@@ -34,6 +34,11 @@ export function duration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${pad(s % 60)}s`;
   return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
+}
+
+/** `412 ms`; one decimal below 10 ms (`5.1 ms`). */
+export function milliseconds(ms: number): string {
+  return ms >= 9.95 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

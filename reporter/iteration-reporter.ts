@@ -1,18 +1,20 @@
 /**
- * Iteration summary reporter. After each run (or `merge-reports` of shards) it writes, in `outputDir`:
- * iteration-<N>-<date>.json (results first), iteration-<N>-<date>.md (rendered from templates/), and history.json;
- * prints a short summary and appends the Markdown to $GITHUB_STEP_SUMMARY when set.
+ * Iteration summary reporter. After each run (or `merge-reports` of shards) it writes, in `outputDir`, per target:
+ * iteration-<N>-<date>-<target>.json (results first), iteration-<N>-<date>-<target>.md (rendered from templates/)
+ * and history.json; prints a short summary and appends the Markdown to $GITHUB_STEP_SUMMARY when set.
  *
- * Pipeline: collect.ts (Playwright -> RunData) -> model.ts (pure view model) -> history.ts (iterations, changes,
- * re-runs) -> render.ts (Handlebars) -> write.ts (files). `buildViewModel` and `renderMarkdown` are exported for
- * renders without Playwright (goldens, benchmark).
+ * A straight pipeline: configuration.ts (settings) -> collect.ts (Playwright -> RunData) -> write.ts, which places
+ * the iteration in its target's history (history.ts, rerun.ts) and runs model.ts (facts, then one builder per section
+ * in sections/) -> render.ts (Handlebars) -> files. `buildViewModel` and `renderMarkdown` are exported for renders
+ * without Playwright (goldens, benchmark).
  */
 import * as path from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestError } from '@playwright/test/reporter';
 import { collectRun } from './collect';
-import { injectedDuration, injectedNow, targetFromEnv, weightsFromEnv } from './environment';
-import { resolveTemplate, type TemplateName } from './render';
-import { terminalSummary, writeIteration, type LoopContext, type WriteOutcome } from './write';
+import { readConfiguration } from './configuration';
+import { DEFAULT_TEMPLATE, resolveTemplate, type TemplateName } from './render';
+import { injectedDuration, injectedNow, loopFromEnv, OUTPUT_DIR_VAR } from './switches';
+import { terminalSummary, writeIteration, type WriteOutcome } from './write';
 
 export { buildViewModel } from './model';
 export type { ViewModel, ModelInput } from './model';
@@ -20,18 +22,11 @@ export { renderMarkdown, TEMPLATE_NAMES } from './render';
 export type { TemplateName } from './render';
 export { loadRules } from './diagnosis';
 export { writeIteration } from './write';
+export { LOOP_ENV } from './switches';
 export type { RunData, TestRecord, HistoryEntry } from './types';
 
-/** Env vars set by scripts/iterate.ts for each attempt of a loop. */
-export const LOOP_ENV = {
-  id: 'ITERATION_REPORTER_LOOP_ID',
-  attempt: 'ITERATION_REPORTER_ATTEMPT',
-  maxReruns: 'ITERATION_REPORTER_MAX_RERUNS',
-  stateFile: 'ITERATION_REPORTER_LOOP_STATE',
-} as const;
-
 export interface IterationReporterOptions {
-  /** Default: SUMMARY_TEMPLATE, else complete-summary. */
+  /** Default: the SUMMARY_TEMPLATE setting. */
   template?: TemplateName;
   /** Default: `reports`, relative to the config file's directory. */
   outputDir?: string;
@@ -47,31 +42,16 @@ export interface IterationReporterOptions {
   _mode?: string;
 }
 
-function loopFromEnv(env: NodeJS.ProcessEnv): LoopContext | undefined {
-  const id = env[LOOP_ENV.id];
-  if (!id) return undefined;
-  const attempt = Number(env[LOOP_ENV.attempt] ?? '1');
-  const maxReruns = Number(env[LOOP_ENV.maxReruns] ?? '0');
-  const loop: LoopContext = {
-    id,
-    attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
-    maxReruns: Number.isInteger(maxReruns) ? maxReruns : 0,
-  };
-  if (env[LOOP_ENV.stateFile]) loop.stateFile = env[LOOP_ENV.stateFile];
-  return loop;
-}
-
 export default class IterationReporter implements Reporter {
   private config?: FullConfig;
   private suite?: Suite;
   private readonly errors: TestError[] = [];
-  private readonly template: TemplateName;
   /** The last written iteration (for tests and tools that embed the reporter). */
   outcome?: WriteOutcome;
 
   constructor(private readonly options: IterationReporterOptions = {}) {
-    this.template = resolveTemplate(options.template);
-    // Fail at startup, not after the run, on a bad injected clock.
+    // Fail at startup, not after the run, on a bad template option or injected clock.
+    resolveTemplate(options.template, DEFAULT_TEMPLATE);
     injectedNow(options.now);
     injectedDuration(options.durationMs);
   }
@@ -108,19 +88,20 @@ export default class IterationReporter implements Reporter {
   async onEnd(result: FullResult): Promise<void> {
     if (!this.config || !this.suite || this.listing()) return;
     const base = this.options.configDir ?? (this.config.configFile ? path.dirname(this.config.configFile) : process.cwd());
-    const outputDir = path.resolve(base, this.options.outputDir ?? process.env.ITERATION_REPORTER_OUTPUT_DIR ?? 'reports');
+    const outputDir = path.resolve(base, this.options.outputDir ?? process.env[OUTPUT_DIR_VAR] ?? 'reports');
     try {
+      const configuration = readConfiguration(process.env);
       const run = collectRun({
         config: this.config,
         suite: this.suite,
         result,
         errors: this.errors,
-        target: targetFromEnv(),
-        weights: weightsFromEnv(),
+        configuration,
         now: injectedNow(this.options.now),
         durationMs: injectedDuration(this.options.durationMs),
       });
-      this.outcome = writeIteration(run, { outputDir, template: this.template, loop: loopFromEnv(process.env) });
+      const template = resolveTemplate(this.options.template, configuration.template);
+      this.outcome = writeIteration(run, { outputDir, template, loop: loopFromEnv(process.env) });
       if (!this.options.quiet) (this.stdoutIsData() ? process.stderr : process.stdout).write(`\n${terminalSummary(this.outcome)}`);
     } catch (e) {
       // Playwright swallows reporter errors; say what happened so a missing summary is never silent.

@@ -1,29 +1,25 @@
 /**
- * Render: view model -> Markdown with Handlebars. Templates are templates/<name>.hbs and partials
- * templates/partials/<name>.hbs, all compiled strict (a missing field throws instead of printing nothing) and
- * noEscape (the output is Markdown, not HTML; the model already made inline text safe).
+ * Render, the third step of the pipeline: view model -> Markdown with Handlebars. Templates are
+ * templates/<name>.hbs, one per choice of the SUMMARY_TEMPLATE setting (the setting lists the names; a self-test
+ * checks the files match), and partials templates/partials/<name>.hbs, all compiled strict (a missing field throws
+ * instead of printing nothing) and noEscape (the output is Markdown, not HTML; the model already made inline text safe).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { helpers } from '../templates/helpers';
+import { DEFAULT_TEMPLATE, TEMPLATE_NAMES, type TemplateName } from './configuration';
 import { TEMPLATES_DIR } from './diagnosis';
 import type { ViewModel } from './model';
 
-export const TEMPLATE_NAMES = ['complete-summary', 'status-report'] as const;
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+export { DEFAULT_TEMPLATE, TEMPLATE_NAMES, type TemplateName };
 
-export const DEFAULT_TEMPLATE: TemplateName = 'complete-summary';
-
-export function isTemplateName(name: string | undefined): name is TemplateName {
-  return !!name && (TEMPLATE_NAMES as readonly string[]).includes(name);
-}
-
-/** The template named by the option, else SUMMARY_TEMPLATE, else complete-summary. An unknown name is an error. */
-export function resolveTemplate(option: string | undefined, env: NodeJS.ProcessEnv = process.env): TemplateName {
-  const name = option ?? (env.SUMMARY_TEMPLATE?.trim() || DEFAULT_TEMPLATE);
-  if (!isTemplateName(name)) throw new Error(`Unknown summary template "${name}" (expected one of ${TEMPLATE_NAMES.join(', ')})`);
-  return name;
+/** The reporter's `template` option when given (a name outside SUMMARY_TEMPLATE's choices is an error), else the setting. */
+export function resolveTemplate(option: string | undefined, configured: TemplateName): TemplateName {
+  if (option === undefined) return configured;
+  if (!(TEMPLATE_NAMES as readonly string[]).includes(option))
+    throw new Error(`Unknown summary template "${option}" (expected one of ${TEMPLATE_NAMES.join(', ')})`);
+  return option as TemplateName;
 }
 
 const OPTIONS: CompileOptions = { strict: true, noEscape: true };

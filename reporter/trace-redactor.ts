@@ -36,38 +36,37 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FullConfig, Reporter, TestCase, TestError, TestResult, TestStep } from '@playwright/test/reporter';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { environmentSecrets, redact, REDACTED } from '../fixtures/redact';
+import {
+  CREDENTIAL_FIELD_NAMES,
+  CREDENTIAL_HEADER_NAMES,
+  CREDENTIAL_PARAM_NAMES,
+  environmentSecrets,
+  namesPattern,
+  redact,
+  REDACTED,
+  TOKEN_SHAPES,
+} from '../fixtures/redact';
 
-/** Object keys whose string values are credentials whatever their shape (lower case). */
-const CREDENTIAL_KEYS = new Set([
-  'access_token',
-  'refresh_token',
-  'token',
-  'ticket_id',
-  'ticket',
-  'password',
-  'secret',
-  'jwt_secret_key',
-  'e2e_oauth_simulation_key',
-  'authorization',
-  'proxy-authorization',
-  'x-e2e-bypass-key',
-  'cookie',
-  'set-cookie',
+/** Headers a trace's request log records that the harness never sets itself (lower case). */
+const TRACE_ONLY_HEADERS = ['proxy-authorization', 'cookie', 'set-cookie'];
+/** Object keys, and header or parameter names of `{ name, value }` records, whose string values are credentials. */
+const CREDENTIAL_NAMES = new Set<string>([
+  ...CREDENTIAL_FIELD_NAMES,
+  ...CREDENTIAL_PARAM_NAMES,
+  ...CREDENTIAL_HEADER_NAMES,
+  ...TRACE_ONLY_HEADERS,
 ]);
-/** Header or query parameter names (of `{ name, value }` records) whose values are credentials (lower case). */
-const CREDENTIAL_NAMES = new Set([...CREDENTIAL_KEYS, 'sec-websocket-protocol']);
 /** Credential fields inside JSON that is itself a string in JSON (`"jsonData":"{\"token\":\"...\"}"`). */
-const ESCAPED_FIELDS =
-  /(\\"(?:access_token|refresh_token|token|ticket_id|ticket|password|secret|jwt_secret_key|e2e_oauth_simulation_key)\\"\s*:\s*\\")((?:[^"\\]|\\[^"])*)(\\")/gi;
+const ESCAPED_FIELDS = new RegExp(
+  `(\\\\"(?:${namesPattern(CREDENTIAL_FIELD_NAMES)})\\\\"\\s*:\\s*\\\\")((?:[^"\\\\]|\\\\[^"])*)(\\\\")`,
+  'gi',
+);
 /** Header lines of the trace's request log (`  cookie: a=b`) that redact() does not know. */
-const HEADER_LINES = /^(\s*(?:cookie|set-cookie|proxy-authorization)\s*:\s*).+$/gim;
+const HEADER_LINES = new RegExp(`^(\\s*(?:${namesPattern(TRACE_ONLY_HEADERS)})\\s*:\\s*).+$`, 'gim');
 /** Entries holding JSON lines / one JSON document. */
 const JSONL_ENTRY = /(^|\/)(?:[^/]*\.)?(?:trace|network)$/;
 const JSON_ENTRY = /(^|\/)(?:[^/]*\.)?stacks$/;
 
-/** Token shapes (as in fixtures/redact.ts): a compact JWT, a JWT in the `jwt.<base64url>` subprotocol. */
-const JWT_SHAPES = [/eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, /\bjwt\.ZXlK[A-Za-z0-9_-]{8,}/g];
 /** Source files the trace embeds for its source view: the repo's own code, where field heuristics would mangle code. */
 const SOURCE_ENTRY = /^src\//;
 
@@ -75,7 +74,7 @@ const SOURCE_ENTRY = /^src\//;
 function redactShapes(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const value of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
-  for (const shape of JWT_SHAPES) out = out.replace(shape, REDACTED);
+  for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
   return out;
 }
 
@@ -169,7 +168,7 @@ function maskBinary(data: Uint8Array, secrets: readonly string[]): Uint8Array {
     const needle = Buffer.from(value, 'utf8').toString('latin1');
     for (let i = latin1.indexOf(needle); i >= 0; i = latin1.indexOf(needle, i + 1)) ranges.push([i, i + needle.length]);
   }
-  for (const shape of JWT_SHAPES) for (const m of latin1.matchAll(shape)) ranges.push([m.index, m.index + m[0].length]);
+  for (const shape of TOKEN_SHAPES) for (const m of latin1.matchAll(shape)) ranges.push([m.index, m.index + m[0].length]);
   if (!ranges.length) return data;
   const out = new Uint8Array(data);
   for (const [start, end] of ranges) out.fill(0x2a, start, end);

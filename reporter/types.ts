@@ -1,7 +1,7 @@
 /**
  * Plain-data shapes of the iteration reporter. Everything here is JSON: the collector turns Playwright's objects into
- * a {@link RunData}, which is written to `reports/iteration-<N>-<date>.json` before anything is rendered, and the
- * model, history and templates only ever read these shapes (so goldens and the benchmark need no Playwright).
+ * a {@link RunData}, which is written to `reports/iteration-<N>-<date>-<target>.json` before anything is rendered, and
+ * the model, history and templates only ever read these shapes (so goldens and the benchmark need no Playwright).
  */
 
 import type { Diagnosis } from '../fixtures/diagnosis';
@@ -40,6 +40,40 @@ export interface RerunRecord {
   error?: string;
 }
 
+/**
+ * One measurement from a test's `metrics.json` attachment. `measure` is `ws.handshake`, `run.first_event`,
+ * `run.complete` (with `agent`) or `rest` (with `route`, the contract operation `GET /api/threads/{id}`, and `status`).
+ */
+export interface MetricSample {
+  measure: string;
+  ms: number;
+  agent?: string;
+  route?: string;
+  status?: number;
+}
+
+/** One scored agent run of a `quality-score.json` attachment (tests/agent-execution/scenarios.ts). */
+export interface QualityRun {
+  scenario: string;
+  keywords: string[];
+  keywordsFound: string[];
+  score: number;
+  completed: boolean;
+  /** answerLength, keywords, toolPairing, toolResults, reasoning: what each part of the score earned. */
+  parts: Record<string, number>;
+}
+
+export interface QualityRecord {
+  qualitySla?: number;
+  runs: QualityRun[];
+}
+
+/** One place where the target's answers differ from the contract (`contract-drift.json` of the setup project). */
+export interface DriftRecord {
+  where: string;
+  what: string;
+}
+
 export interface TestRecord {
   /** Stable identity across runs, shards and merges: project › file › describe… › title [repeat n]. */
   key: string;
@@ -51,8 +85,12 @@ export interface TestRecord {
   /** Titles below the file: describe blocks then the test title. */
   titlePath: string[];
   title: string;
-  /** Top-level describe title (= category title for the suites), or undefined when the test has none. */
-  describe?: string;
+  /** The key of the test's `category` annotation (tests/catalog.ts), when it has one. */
+  category?: string;
+  /** The catalog's `checks` annotation: what the test sends and asserts. */
+  checks?: string;
+  /** The catalog's `catches` annotation: the regression the test catches. */
+  catches?: string;
   tags: string[];
   /** `test.outcome()`. */
   outcome: 'expected' | 'unexpected' | 'flaky' | 'skipped';
@@ -64,6 +102,13 @@ export interface TestRecord {
   durationMs: number;
   error?: ErrorRecord;
   diagnosis?: Diagnosis;
+  /** The quality scores the test attached, from its failing attempt when it has one. */
+  quality?: QualityRecord;
+  /** Every attempt's `metrics.json` samples. */
+  metrics?: MetricSample[];
+  /** Samples of `metrics.json` that were not measurements (no measure, no finite ms) and were left out. */
+  metricsRejected?: number;
+  contractDrift?: DriftRecord[];
   /** For skipped tests: descriptions of `skip`/`fixme` annotations. */
   skipReason?: string;
   /** For did-not-run tests: why (dependency failed, run interrupted, ...). */
@@ -77,6 +122,18 @@ export interface TargetInfo {
   /** URL without credentials, or undefined when not known. */
   url?: string;
   environment: string;
+}
+
+/** The settings a performance threshold comes from (contract §5). */
+export type ThresholdSetting = 'WS_HANDSHAKE_MS' | 'FIRST_EVENT_MS' | 'RUN_COMPLETE_MS' | 'HEALTH_P95_MS' | 'LATENCY_P95_MS';
+
+/** The settings the summary is computed with, as they were when the run was collected. */
+export interface ReportSettings {
+  historyWindow: number;
+  perfChangeRatio: number;
+  flakyRate: number;
+  finalResponseMinChars: number;
+  thresholds: Record<ThresholdSetting, number>;
 }
 
 export interface LoopAttempt {
@@ -99,7 +156,7 @@ export interface LoopInfo {
 }
 
 export interface RunData {
-  schemaVersion: 1;
+  schemaVersion: 2;
   status: RunStatus;
   /** ISO time the run started (or the injected clock). */
   startTime: string;
@@ -107,6 +164,9 @@ export interface RunData {
   target: TargetInfo;
   /** Business weight settings as configured when the report was made (setting name -> value). */
   weights: Record<string, string | undefined>;
+  settings: ReportSettings;
+  /** Settings whose values were refused (their defaults were used), redacted. */
+  configProblems: string[];
   tests: TestRecord[];
   /** Errors outside any test (onError): first lines, redacted. */
   errors: string[];
@@ -133,6 +193,14 @@ export interface Counts {
   passing: number;
 }
 
+/** count, p50, p95 and max of one series of samples (ms; percentiles by nearest rank). */
+export interface MetricSummary {
+  count: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
 export interface HistoryEntry {
   iteration: number;
   startTime: string;
@@ -143,11 +211,26 @@ export interface HistoryEntry {
   markdown: string;
   json: string;
   loopId?: string;
-  /** Status per test key; kept for the most recent iterations only (see history.ts). */
+  /** Status per test key; kept for the most recent iterations of the target only (see history.ts). */
   tests?: Record<string, TestStatus>;
+  /** Per series (`run.first_event (supervisor)`, `rest GET /health`, ...): what the iteration measured. */
+  metrics?: Record<string, MetricSummary>;
 }
 
+/** The iterations of one target, oldest first. */
+export interface TargetHistory {
+  target: TargetInfo;
+  iterations: HistoryEntry[];
+}
+
+/** reports/history.json: iterations per target, by target key (target.ts). */
 export interface History {
+  version: 2;
+  targets: Record<string, TargetHistory>;
+}
+
+/** reports/history.json before iterations were kept per target. */
+export interface HistoryV1 {
   version: 1;
   iterations: HistoryEntry[];
 }
@@ -161,4 +244,7 @@ export interface RootCauseRule {
   rootCause: string;
   impact: string;
   nextStep: string;
+  /** `quality`: when the test attached quality scores, `evidenceRootCause` (with `$evidence`) replaces `rootCause`. */
+  evidence?: 'quality';
+  evidenceRootCause?: string;
 }

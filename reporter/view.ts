@@ -1,15 +1,13 @@
-/** The view model: what the templates render. Plain data; built by model.ts. */
+/** The view model: what the templates render. Plain data; built by model.ts from one section builder each. */
 import type { Cause, CompiledRule } from './diagnosis';
 import type { Counts, HistoryEntry, RootCauseRule, RunData, RunStatus } from './types';
 
 export interface ModelInput {
   run: RunData;
   iteration: number;
-  /** Earlier iterations, oldest first (not including this one). */
+  /** Earlier iterations of the run's target, oldest first (not including this one). */
   history: readonly HistoryEntry[];
   rules: readonly RootCauseRule[] | readonly CompiledRule[];
-  /** Iterations shown in the trend, this one included. */
-  trendLength?: number;
 }
 
 export interface CategoryView {
@@ -59,6 +57,10 @@ export interface FailureView {
   attempts: string;
   cause: CauseView;
   rerun: string | null;
+  /** The catalog's `checks`: what the test sends and asserts. */
+  checks: string | null;
+  /** The catalog's `catches`: the regression the test catches, quoted as its impact. */
+  catches: string | null;
 }
 
 export interface FlakyView {
@@ -88,7 +90,70 @@ export interface TrendRow {
   passing: string;
   rate: string;
   delta: string;
+  /** p95 of run.first_event over all agents, or `—`. */
+  firstEventP95: string;
   current: boolean;
+}
+
+export interface TrendView {
+  /** `#1 80.0% → #2 70.0% → #3 33.3%` */
+  line: string;
+  rows: TrendRow[];
+  /** What the charts and the table cover. */
+  intro: string;
+  /** Fenced ```mermaid blocks. */
+  charts: string[];
+  /** Why a chart is missing, when one is. */
+  chartsNote: string | null;
+}
+
+export interface PerformanceRow {
+  series: string;
+  count: number;
+  p50: string;
+  p95: string;
+  max: string;
+  /** `each ≤ 5000 ms (WS_HANDSHAKE_MS)`, `p95 ≤ 2000 ms (HEALTH_P95_MS)`, or `—`. */
+  heldTo: string;
+  verdict: string;
+  /** p95 at the last iteration of the target that measured the series, or `—`. */
+  previous: string;
+}
+
+export interface PerformanceView {
+  summary: string;
+  rows: PerformanceRow[];
+  /** Heading of the change list, or the sentence saying there is none. */
+  changesNote: string;
+  /** `run.first_event (supervisor) p95 412 ms → 1180 ms, +186%` */
+  changes: string[];
+  /** Series over their threshold, one sentence each. */
+  over: string[];
+}
+
+export interface FlakinessRow {
+  label: string;
+  /** `new`, `unstable` or `failing`. */
+  kind: string;
+  /** `3 of 8 (38%)` */
+  share: string;
+  /** The first iteration of the window in which it failed or was flaky. */
+  since: string;
+  /** One mark per iteration of the window, oldest first. */
+  marks: string;
+}
+
+export interface FlakinessView {
+  summary: string;
+  /** What the marks of a row mean. */
+  legend: string;
+  rows: FlakinessRow[];
+  more: string | null;
+}
+
+export interface DriftView {
+  summary: string;
+  items: { where: string; what: string }[];
 }
 
 export interface WeightView {
@@ -125,6 +190,8 @@ export interface ViewModel {
   interrupted: boolean;
   interruptedNote: string | null;
   header: { date: string; startTime: string; endTime: string; duration: string; environment: string; target: string };
+  /** Refused settings (their defaults were used). */
+  configProblems: string[];
   counts: Counts;
   stats: { passedPct: string; failedPct: string; flakyPct: string; successRate: string };
   footer: string;
@@ -148,7 +215,10 @@ export interface ViewModel {
     flaky: ChangeView[];
     notReverified: ChangeView[];
   };
-  trend: { line: string; rows: TrendRow[] };
+  trend: TrendView;
+  flakiness: FlakinessView;
+  performance: PerformanceView;
+  contractDrift: DriftView | null;
   business: {
     /** e.g. `$295K MRR (P1–P6 all passing)`, or `none` */
     protected: string;

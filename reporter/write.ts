@@ -1,7 +1,9 @@
 /**
- * Write: one iteration's files. Order matters: the JSON results are written before anything is rendered, so a
- * template error (or a crash while rendering) never loses them; then the model, the Markdown (or a plain fallback
- * that says the template failed), the history entry, the loop state and $GITHUB_STEP_SUMMARY.
+ * Write, the last step of the pipeline: one iteration's files, for the collected run. Order matters: the iteration
+ * is placed in its target's history (a loop re-run folds into its iteration), the JSON results are written before
+ * anything is rendered, so a template error (or a crash while rendering) never loses them; then the model and the
+ * Markdown (or a plain fallback that says the template failed), the history entry, the loop state and
+ * $GITHUB_STEP_SUMMARY.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,18 +11,13 @@ import { environmentSecrets, redact } from '../fixtures/redact';
 import { computeCounts } from './counts';
 import { loadRules, RULES_FILE, TEMPLATES_DIR } from './diagnosis';
 import { isoDate, percent, plural } from './format';
-import { historyEntry, loopAttempt, mergeRerun, nextIteration, readHistory, upsertEntry, writeHistory } from './history';
+import { historyEntry, iterationsOf, nextIteration, readHistory, upsertEntry, writeHistory } from './history';
 import { buildViewModel, type ViewModel } from './model';
 import { renderMarkdown, type TemplateName } from './render';
+import { loopAttempt, mergeRerun } from './rerun';
+import type { LoopContext } from './switches';
+import { targetSlug } from './target';
 import type { Counts, RunData } from './types';
-
-export interface LoopContext {
-  id: string;
-  attempt: number;
-  maxReruns: number;
-  /** File where the outcome of each attempt is written for scripts/iterate.ts. */
-  stateFile?: string;
-}
 
 export interface WriteOptions {
   outputDir: string;
@@ -56,7 +53,7 @@ export interface LoopState {
 }
 
 export interface IterationFile {
-  schemaVersion: 1;
+  schemaVersion: 2;
   iteration: number;
   template: TemplateName;
   counts: Counts;
@@ -91,17 +88,20 @@ function fallbackMarkdown(iteration: number, counts: Counts, run: RunData, error
   ].join('\n');
 }
 
-/** Picks the iteration number and, for a loop re-run, the combined run it continues. */
+/** Picks the iteration number (per target) and, for a loop re-run, the combined run it continues. */
 function placeRun(run: RunData, opts: WriteOptions, warn: (m: string) => void) {
-  const history = readHistory(opts.outputDir, warn);
+  const history = readHistory(opts.outputDir, run.target, warn);
   const loop = opts.loop;
   if (loop && loop.attempt > 1) {
-    const entry = [...history.iterations].reverse().find((e) => e.loopId === loop.id);
+    const entry = Object.values(history.targets)
+      .flatMap((t) => t.iterations)
+      .reverse()
+      .find((e) => e.loopId === loop.id);
     if (entry) {
       try {
         const previous = JSON.parse(fs.readFileSync(path.join(opts.outputDir, entry.json), 'utf8')) as IterationFile;
         const combined = mergeRerun(previous.run, run, loop.attempt);
-        return { history, iteration: entry.iteration, run: combined, names: { json: entry.json, markdown: entry.markdown }, replace: true };
+        return { history, iteration: entry.iteration, run: combined, names: { json: entry.json, markdown: entry.markdown } };
       } catch (e) {
         warn(`could not continue iteration ${entry.iteration} (${(e as Error).message}); recording this re-run as a new iteration`);
       }
@@ -110,17 +110,11 @@ function placeRun(run: RunData, opts: WriteOptions, warn: (m: string) => void) {
     }
   }
   if (loop) run = { ...run, loop: { id: loop.id, maxReruns: loop.maxReruns, attempts: [loopAttempt(run, loop.attempt)] } };
-  const date = isoDate(new Date(run.startTime));
-  let iteration = nextIteration(history);
+  const stem = (n: number) => `iteration-${n}-${isoDate(new Date(run.startTime))}-${targetSlug(run.target)}`;
+  let iteration = nextIteration(history, run.target);
   // Never overwrite another run's files (two runs finishing at once, or a history that was deleted).
-  while (fs.existsSync(path.join(opts.outputDir, `iteration-${iteration}-${date}.json`))) iteration++;
-  return {
-    history,
-    iteration,
-    run,
-    names: { json: `iteration-${iteration}-${date}.json`, markdown: `iteration-${iteration}-${date}.md` },
-    replace: false,
-  };
+  while (fs.existsSync(path.join(opts.outputDir, `${stem(iteration)}.json`))) iteration++;
+  return { history, iteration, run, names: { json: `${stem(iteration)}.json`, markdown: `${stem(iteration)}.md` } };
 }
 
 export function writeIteration(input: RunData, opts: WriteOptions): WriteOutcome {
@@ -134,11 +128,11 @@ export function writeIteration(input: RunData, opts: WriteOptions): WriteOutcome
   const counts = computeCounts(run.tests);
 
   // 1. Results first.
-  const file: IterationFile = { schemaVersion: 1, iteration, template: opts.template, counts, run };
+  const file: IterationFile = { schemaVersion: 2, iteration, template: opts.template, counts, run };
   writeJson(jsonPath, file);
 
   // 2. Model and Markdown; any failure here falls back to a plain document.
-  const previous = placed.history.iterations.filter((e) => e.iteration < iteration);
+  const previous = iterationsOf(placed.history, run.target).filter((e) => e.iteration < iteration);
   let markdown: string;
   let model: ViewModel | undefined;
   let renderError: string | undefined;
@@ -155,7 +149,8 @@ export function writeIteration(input: RunData, opts: WriteOptions): WriteOutcome
   writeFileAtomic(markdownPath, markdown);
 
   // 3. History, loop state, CI summary.
-  writeHistory(opts.outputDir, upsertEntry(placed.history, historyEntry(run, iteration, counts, names)));
+  const entry = historyEntry(run, iteration, counts, names);
+  writeHistory(opts.outputDir, upsertEntry(placed.history, run.target, entry, run.settings.historyWindow));
   if (opts.loop?.stateFile) {
     const state: LoopState = {
       loopId: opts.loop.id,
@@ -199,6 +194,9 @@ export function terminalSummary(outcome: WriteOutcome, cwd = process.cwd()): str
     for (const f of shown) lines.push(`  ✘ ${f.location.replace(/`/g, '')} ${f.title} — ${f.cause.title}`);
     if (model.failures.length > shown.length) lines.push(`  … and ${model.failures.length - shown.length} more failures`);
     if (model.changes.previousIteration !== null) lines.push(`  ${model.changes.summary}`);
+    const performance = [...model.performance.over, ...model.performance.changes];
+    for (const line of performance.slice(0, 5)) lines.push(`  Performance: ${line}`);
+    if (performance.length > 5) lines.push(`  … and ${performance.length - 5} more under Performance in the summary`);
     if (model.loop && model.loop.attempts.length > 1) lines.push(`  Re-runs: ${model.loop.summary}`);
   }
   if (outcome.renderError) lines.push(`  Template error (fallback summary written): ${outcome.renderError.split('\n')[0]}`);

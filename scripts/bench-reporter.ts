@@ -1,16 +1,19 @@
 /**
  * Benchmark of the iteration summary: builds the view model and renders both templates for a synthetic run of
- * 10,000 results (with failures, diagnoses, flaky, skipped and did-not-run tests, and 20 iterations of history),
- * without Playwright. Prints the timings; exits 1 when a cold render (template compile included) takes 1 s or more.
+ * 10,000 results (with failures, diagnoses, quality breakdowns, flaky, skipped and did-not-run tests, about four
+ * performance samples per test, and 20 iterations of history with their metrics), without Playwright. Prints the
+ * timings; exits 1 when a cold render (template compile included) takes 1 s or more.
  *
  *   npm run bench:reporter [-- --tests 10000 --repeat 5]
  */
 import { performance } from 'node:perf_hooks';
 import { CATEGORIES } from '../tests/catalog';
+import { readConfiguration } from '../reporter/configuration';
 import { compileRules, loadRules } from '../reporter/diagnosis';
 import { buildViewModel } from '../reporter/model';
+import { summarize } from '../reporter/metrics';
 import { renderMarkdown, TEMPLATE_NAMES } from '../reporter/render';
-import type { HistoryEntry, RunData, TestRecord, TestStatus } from '../reporter/types';
+import type { HistoryEntry, MetricSample, QualityRecord, RunData, TestRecord, TestStatus } from '../reporter/types';
 import { computeCounts } from '../reporter/counts';
 
 const BUDGET_MS = 1000;
@@ -37,6 +40,50 @@ const ERRORS = [
   'Error: unexplained failure #{n} in the gateway',
 ];
 
+const AGENTS = ['triage', 'data', 'optimization', 'supervisor'];
+const ROUTES = [
+  'GET /health',
+  'GET /api/agents',
+  'POST /api/agents/execute',
+  'GET /api/agents/runs',
+  'GET /api/agents/runs/{run_id}',
+  'POST /api/threads',
+  'GET /api/threads',
+  'GET /api/threads/{id}',
+  'PUT /api/threads/{id}',
+  'GET /api/threads/{id}/messages',
+  'POST /api/threads/{id}/messages',
+  'POST /api/websocket/ticket',
+];
+
+/** What a test's fixtures measure: a handshake, an agent run or two REST calls; `slowdown` scales every time. */
+function syntheticSamples(i: number, random: () => number, slowdown = 1): MetricSample[] {
+  const ms = (base: number) => Math.round(base * slowdown * (0.6 + random()) * 10) / 10;
+  const agent = AGENTS[i % AGENTS.length];
+  const samples: MetricSample[] = [{ measure: 'ws.handshake', ms: ms(15) }];
+  if (i % 3 === 0) samples.push({ measure: 'run.first_event', agent, ms: ms(40) }, { measure: 'run.complete', agent, ms: ms(400) });
+  else
+    samples.push(
+      { measure: 'rest', route: ROUTES[i % ROUTES.length], status: 200, ms: ms(8) },
+      { measure: 'rest', route: ROUTES[(i * 7) % ROUTES.length], status: 200, ms: ms(8) },
+    );
+  return samples;
+}
+
+const LOW_QUALITY: QualityRecord = {
+  qualitySla: 0.7,
+  runs: [
+    {
+      scenario: 'capacity planning',
+      keywords: ['capacity', 'utilization', 'growth'],
+      keywordsFound: ['utilization', 'growth'],
+      score: 0.5,
+      completed: true,
+      parts: { answerLength: 0, keywords: 0.2, toolPairing: 0.2, toolResults: 0, reasoning: 0.1 },
+    },
+  ],
+};
+
 export function syntheticRun(total: number, seed = 42): RunData {
   const random = rng(seed);
   const tests: TestRecord[] = [];
@@ -56,7 +103,7 @@ export function syntheticRun(total: number, seed = 42): RunData {
       column: 3,
       titlePath: [category.title, title],
       title,
-      describe: category.title,
+      category: category.key,
       tags: [],
       outcome: status === 'passed' ? 'expected' : status === 'failed' ? 'unexpected' : status === 'flaky' ? 'flaky' : 'skipped',
       status,
@@ -72,6 +119,8 @@ export function syntheticRun(total: number, seed = 42): RunData {
       durationMs: 700,
     };
     if (failing) t.error = { message, fullMessage: message, location: `${file}:${t.line + 2}` };
+    if (failing && message.startsWith('Error: Quality SLA')) t.quality = LOW_QUALITY;
+    if (status !== 'skipped' && status !== 'did-not-run') t.metrics = syntheticSamples(i, random);
     if (failing && i % 5 === 0) {
       t.diagnosis = {
         title: 'WebSocket authentication rejected (HTTP 403)',
@@ -86,7 +135,7 @@ export function syntheticRun(total: number, seed = 42): RunData {
     tests.push(t);
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     status: 'failed',
     startTime: '2025-09-07T00:24:18.000Z',
     durationMs: 402_000,
@@ -100,6 +149,8 @@ export function syntheticRun(total: number, seed = 42): RunData {
       BUSINESS_WEIGHT_P6: '$5K MRR',
       BUSINESS_WEIGHT_AGENT: '$500K ARR',
     },
+    settings: readConfiguration({}).settings,
+    configProblems: [],
     tests,
     errors: [],
     setupProjects: ['setup'],
@@ -107,13 +158,19 @@ export function syntheticRun(total: number, seed = 42): RunData {
   };
 }
 
-/** Earlier iterations with per-test statuses, as history.json keeps them. */
+/** Earlier iterations of the run's target with per-test statuses and metrics, as history.json keeps them. */
 export function syntheticHistory(run: RunData, iterations: number): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   for (let n = 1; n <= iterations; n++) {
     const random = rng(n);
     const tests: Record<string, TestStatus> = {};
-    for (const t of run.tests) tests[t.key] = random() < 0.95 ? 'passed' : 'failed';
+    for (const t of run.tests) {
+      const r = random();
+      tests[t.key] = r < 0.95 ? 'passed' : r < 0.98 ? 'failed' : 'flaky';
+    }
+    // Every fifth iteration is slower, so the summary has p95 changes to call out.
+    const slowdown = n % 5 === 0 ? 1.6 : 1;
+    const metrics = summarize(run.tests.flatMap((_t, i) => syntheticSamples(i, random, slowdown)));
     const statuses = Object.values(tests).map((status) => ({ status }));
     const counts = computeCounts(statuses);
     out.push({
@@ -125,6 +182,7 @@ export function syntheticHistory(run: RunData, iterations: number): HistoryEntry
       markdown: `iteration-${n}.md`,
       json: `iteration-${n}.json`,
       tests,
+      metrics,
     });
   }
   return out;
@@ -137,8 +195,10 @@ function main(): number {
   const history = syntheticHistory(run, 20);
   const rules = compileRules(loadRules());
   const c = computeCounts(run.tests);
+  const samples = run.tests.reduce((n, t) => n + (t.metrics?.length ?? 0), 0);
   process.stdout.write(
-    `synthetic run: ${total} results (${c.passed} passed, ${c.failed} failed, ${c.flaky} flaky, ${c.skipped} skipped, ${c.didNotRun} did not run), ${history.length} iterations of history\n`,
+    `synthetic run: ${total} results (${c.passed} passed, ${c.failed} failed, ${c.flaky} flaky, ${c.skipped} skipped, ` +
+      `${c.didNotRun} did not run, ${samples} performance samples), ${history.length} iterations of history with metrics\n`,
   );
   let coldWorst = 0;
   for (const template of TEMPLATE_NAMES) {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LOOP_ENV } from '../reporter/iteration-reporter';
+import { LOOP_ENV } from '../reporter/switches';
 import type { LoopState } from '../reporter/write';
 
 const REPORTER = path.resolve(__dirname, '..', 'reporter', 'iteration-reporter.ts');

@@ -34,7 +34,7 @@ test('every test says what it checks and which regression it catches', () => {
   expect(problems).toEqual([]);
 });
 
-test('test ids are unique within a project', () => {
+test('no two tests of a project share an id', () => {
   const keys = tests.map((t) => `${t.project} › ${t.title}`);
   const duplicates = keys.filter((key, i) => keys.indexOf(key) !== i);
   expect(duplicates).toEqual([]);

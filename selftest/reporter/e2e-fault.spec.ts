@@ -43,8 +43,8 @@ test('a broken subprotocol auth is reported as the 403 diagnosis, with the JSON 
   );
   expect(run.code, run.stdout + run.stderr).toBe(1);
 
-  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-.*\.json$/))) as IterationFile;
-  const markdown = readText(onlyFile(reports, /^iteration-1-.*\.md$/));
+  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-.*-embedded\.json$/))) as IterationFile;
+  const markdown = readText(onlyFile(reports, /^iteration-1-.*-embedded\.md$/));
   const stats = jsonReporterStats(json);
   expect({
     expected: file.counts.passed,
@@ -63,6 +63,6 @@ test('a broken subprotocol auth is reported as the 403 diagnosis, with the JSON 
   }
   expect(markdown).toContain('- **Root Cause** (fixture diagnosis): **WebSocket authentication rejected (HTTP 403)** — ');
   expect(markdown).toMatch(/\*\*Environment\*\*: staging — embedded reference server \(http:\/\/127\.0\.0\.1:\d+\)/);
-  expect(leakedSecrets(markdown + readText(onlyFile(reports, /^iteration-1-.*\.json$/)) + run.stdout)).toEqual([]);
+  expect(leakedSecrets(markdown + readText(onlyFile(reports, /^iteration-1-.*-embedded\.json$/)) + run.stdout)).toEqual([]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });

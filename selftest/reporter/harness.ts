@@ -18,8 +18,8 @@ export const GOLDEN_DIR = path.join(__dirname, 'golden');
 export const FIXED = {
   now: '2025-09-07T00:24:18.000Z',
   durationMs: '402000',
-  /** Credentials in the URL must never reach a report. */
-  baseUrl: 'https://e2e-user:hunter2-password@staging.example.test/',
+  /** A valid target; selftest/reporter/pipeline.spec.ts gives a broken one, with credentials in its URL. */
+  baseUrl: 'https://staging.example.test/',
   /** Configured secret: any occurrence in an error must be redacted. */
   secret: 'selftest-jwt-secret-0123456789-abcdefghijklmnop',
 } as const;

@@ -16,10 +16,10 @@ test.afterAll(() => {
 });
 
 function results(reports: string) {
-  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-2025-09-07\.json$/))) as IterationFile;
+  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-2025-09-07-staging-staging\.example\.test\.json$/))) as IterationFile;
   return {
     file,
-    markdown: readText(onlyFile(reports, /^iteration-1-2025-09-07\.md$/)),
+    markdown: readText(onlyFile(reports, /^iteration-1-2025-09-07-staging-staging\.example\.test\.md$/)),
     stats: jsonReporterStats(path.join(reports, 'results.json')),
   };
 }

@@ -19,14 +19,14 @@ test('the loop re-runs failures, then separates the persistent failure from the 
 
   const reports = path.join(dir, 'reports');
   const history = JSON.parse(readText(path.join(reports, 'history.json'))) as History;
-  expect(history.iterations).toHaveLength(1);
-  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-2025-09-07\.json$/))) as IterationFile;
+  expect(Object.values(history.targets).map((t) => t.iterations.length)).toEqual([1]);
+  const file = JSON.parse(readText(onlyFile(reports, /^iteration-1-2025-09-07-staging-staging\.example\.test\.json$/))) as IterationFile;
   expect(file.run.loop?.attempts.map((a) => [a.scope, a.ran, a.failed])).toEqual([
     ['full', 3, 2],
     ['last-failed', 2, 1],
     ['last-failed', 1, 1],
   ]);
   expect(file.counts).toMatchObject({ total: 3, ran: 3, passed: 1, flaky: 1, failed: 1 });
-  expectGolden('loop-complete-summary.md', readText(onlyFile(reports, /^iteration-1-2025-09-07\.md$/)));
+  expectGolden('loop-complete-summary.md', readText(onlyFile(reports, /^iteration-1-2025-09-07-staging-staging\.example\.test\.md$/)));
   removeSuite(dir);
 });

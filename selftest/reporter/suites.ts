@@ -1,10 +1,67 @@
 /**
  * Inline suites for the reporter's self-tests. Each is a small Playwright project written to a temp dir. Their
- * top-level describe titles are real category titles, so grouping, weights and ordering are exercised as in the
- * harness. Tokens are assembled at run time so no JWT-shaped literal is committed.
+ * top-level describes carry real categories (the `category` annotation of tests/catalog.ts), so grouping, weights and
+ * ordering are exercised as in the harness. Tokens are assembled at run time so no JWT-shaped literal is committed.
  */
-import type { HistoryEntry } from '../../reporter/types';
+import type { HistoryEntry, HistoryV1 } from '../../reporter/types';
 import { REPORTER } from './harness';
+
+/** `test.describe(title, details, ...)` details of a category, as `category(key)` of tests/catalog.ts gives them. */
+const category = (key: string) => `{ annotation: { type: 'category', description: '${key}' } }`;
+
+/** A test body statement attaching `body` as JSON. */
+const attach = (name: string, body: unknown) =>
+  `await testInfo.attach('${name}', { contentType: 'application/json', body: JSON.stringify(${JSON.stringify(body)}) });`;
+
+/** A test body statement attaching the fixtures' `metrics.json` with these samples. */
+const metrics = (samples: unknown[]) => attach('metrics.json', { version: 1, samples });
+
+/** What tests/agent-execution attaches for a run that scored 0.5: a short answer without 'capacity', empty tool results. */
+const quality = {
+  qualitySla: 0.7,
+  mean: 0.5,
+  runs: [
+    {
+      scenario: 'capacity planning',
+      request: 'Plan GPU capacity for the next quarter from our current utilization and its growth',
+      keywords: ['capacity', 'utilization', 'growth'],
+      runId: 'run_0123456789abcdef01234567',
+      ms: 420,
+      quality: {
+        score: 0.5,
+        parts: { answerLength: 0, keywords: 0.2, toolPairing: 0.2, toolResults: 0, reasoning: 0.1 },
+        keywordsFound: ['utilization', 'growth'],
+        completed: true,
+      },
+    },
+  ],
+};
+
+const drift = { drifts: [{ where: 'GET /health', what: 'required field uptime_seconds missing' }] };
+
+/** Two handshakes, two routes and a sample that is no measurement (it must be left out, and counted). */
+const HANDSHAKES_AND_ROUTES = [
+  { measure: 'ws.handshake', ms: 12.3 },
+  { measure: 'ws.handshake', ms: 14.1 },
+  { measure: 'rest', route: 'GET /health', status: 200, ms: 5.1 },
+  { measure: 'rest', route: 'GET /api/threads/{id}', status: 200, ms: 8.4 },
+  { measure: 'rest', route: 'GET /api/threads/{id}', ms: 'fast' },
+];
+/** Over WS_HANDSHAKE_MS (5000 ms). */
+const SLOW_HANDSHAKE = [{ measure: 'ws.handshake', ms: 6000 }];
+const SUPERVISOR_RUN = [
+  { measure: 'run.first_event', agent: 'supervisor', ms: 40.2 },
+  { measure: 'run.complete', agent: 'supervisor', ms: 310.5 },
+];
+const DATA_RUN = [
+  { measure: 'run.first_event', agent: 'data', ms: 35 },
+  { measure: 'run.complete', agent: 'data', ms: 420 },
+];
+/** The catalog's annotations of one test (what `catalog({ checks, catches })` gives). */
+const CATALOG_002 = JSON.stringify([
+  { type: 'checks', description: 'upgrade with the token as a jwt. subprotocol → connection_established' },
+  { type: 'catches', description: 'subprotocol auth' },
+]);
 
 const diagnosis403 = {
   title: 'WebSocket authentication rejected (HTTP 403)',
@@ -17,34 +74,36 @@ const diagnosis403 = {
 
 /**
  * One run with every kind of result: pass, fail with a fixture diagnosis (403), fail by a known error shape (quality
- * SLA, ECONNREFUSED), an undiagnosed failure, flaky (passes on retry), timed out, worker crash, skipped with a reason,
- * and tests that did not run because their setup project failed.
+ * SLA with its score breakdown, ECONNREFUSED), an undiagnosed failure, flaky (passes on retry), timed out, worker
+ * crash, skipped with a reason, and tests that did not run because their setup project failed. Tests attach the
+ * fixtures' `metrics.json` (one handshake over WS_HANDSHAKE_MS, one malformed sample) and the setup project
+ * `contract-drift.json`, so performance and drift are checked through shards and merge-reports too.
  */
 export const MIXED_FILES: Record<string, string> = {
   'tests/p1.spec.ts': `
 import { test, expect } from '@playwright/test';
 const token = () => ['eyJ' + 'hbGciOiJIUzI1NiJ9', 'eyJ' + 'zdWIiOiJ1c2VyLTEiLCJpYXQiOjF9', 'c2lnbmF0dXJlLXBhcnQ'].join('.');
-test.describe('P1 Critical', () => {
-  test('test_001_websocket_connection_real', { tag: '@p1' }, async () => {
-    expect(1 + 1).toBe(2);
+test.describe('P1 Critical', ${category('P1')}, () => {
+  test('test_001_websocket_connection_real', { tag: '@p1' }, async ({}, testInfo) => {
+    ${metrics(HANDSHAKES_AND_ROUTES)} expect(1 + 1).toBe(2);
   });
-  test('test_002_websocket_authentication_real', { tag: '@p1' }, async ({}, testInfo) => {
-    await testInfo.attach('diagnosis', { contentType: 'application/json', body: JSON.stringify(${JSON.stringify(diagnosis403)}) });
+  test('test_002_websocket_authentication_real', { tag: '@p1', annotation: ${CATALOG_002} }, async ({}, testInfo) => {
+    ${metrics(SLOW_HANDSHAKE)} ${attach('diagnosis', diagnosis403)}
     throw new Error('Unexpected server response: 403 (offered jwt.' + Buffer.from(token()).toString('base64url') + ', Authorization: Bearer ' + token() + ', secret ' + process.env.JWT_SECRET_KEY + ')');
   });
   test('test_003_websocket_message_send_real', { tag: '@p1' }, async ({}, testInfo) => {
-    if (testInfo.retry === 0) throw new Error('Timed out after 15000ms waiting for agent_started of the run');
+    ${metrics(SUPERVISOR_RUN)} if (testInfo.retry === 0) throw new Error('Timed out after 15000ms waiting for agent_started of the run');
   });
 });
 `,
   'tests/agent.spec.ts': `
 import { test } from '@playwright/test';
-test.describe('Real Agent Execution', () => {
+test.describe('Real Agent Execution', ${category('agent')}, () => {
   test('test_001_unified_data_agent_real_execution', async () => {
     test.skip(true, 'JWT_SECRET_KEY not provided');
   });
-  test('test_006_performance_benchmarks', async () => {
-    throw new Error('Quality SLA violation: 0.50 < 0.7');
+  test('test_006_performance_benchmarks', async ({}, testInfo) => {
+    ${metrics(DATA_RUN)} ${attach('quality-score.json', quality)} throw new Error('Quality SLA violation: 0.50 < 0.7');
   });
   test('test_007_business_value_validation', async () => {
     test.setTimeout(400);
@@ -54,7 +113,7 @@ test.describe('Real Agent Execution', () => {
 `,
   'tests/connectivity.spec.ts': `
 import { test, expect } from '@playwright/test';
-test.describe('Connectivity Validation', () => {
+test.describe('Connectivity Validation', ${category('connectivity')}, () => {
   test('test_001_http_connectivity', async () => {
     expect('healthy').toBe('healthy');
   });
@@ -68,7 +127,7 @@ test.describe('Connectivity Validation', () => {
 `,
   'tests/auth.spec.ts': `
 import { test, expect } from '@playwright/test';
-test.describe('Auth & Security', () => {
+test.describe('Auth & Security', ${category('auth')}, () => {
   test('test_auth_01_token_claims', async () => {
     expect(true).toBe(true);
   });
@@ -79,8 +138,8 @@ test.describe('Auth & Security', () => {
 `,
   'tests/setup/target.setup.ts': `
 import { test } from '@playwright/test';
-test('target is reachable', async () => {
-  throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+test('target is reachable', async ({}, testInfo) => {
+  ${attach('contract-drift.json', drift)} throw new Error('connect ECONNREFUSED 127.0.0.1:9');
 });
 `,
 };
@@ -136,9 +195,13 @@ const entry = (
   tests,
 });
 
-/** Two earlier iterations, so the summary shows fixed / newly failing / still failing / not re-verified and a trend. */
-export const SEEDED_HISTORY = {
-  version: 1 as const,
+/**
+ * Two earlier iterations in the version 1 format (one list, no targets), so the summary shows fixed / newly failing /
+ * still failing / not re-verified, a trend and flakiness over time, and the migration to per-target history is run:
+ * without their iteration files, they are taken to be of the run's target.
+ */
+export const SEEDED_HISTORY: HistoryV1 = {
+  version: 1,
   iterations: [
     entry(1, '2025-09-05', 'failed', 8, 10, {
       'agent-execution › tests/agent.spec.ts › Real Agent Execution › test_006_performance_benchmarks': 'failed',
@@ -161,7 +224,7 @@ export const STOPPED_FILES: Record<string, string> = {
 import * as fs from 'node:fs';
 import { test, expect } from '@playwright/test';
 test.describe.configure({ mode: 'default' });
-test.describe('WebSocket Events', () => {
+test.describe('WebSocket Events', ${category('core-01')}, () => {
   test('1.1 test_basic_functionality', async () => {
     expect(2 * 2).toBe(4);
   });
@@ -192,7 +255,7 @@ export const LOOP_FILES: Record<string, string> = {
   'tests/agent.spec.ts': `
 import * as fs from 'node:fs';
 import { test, expect } from '@playwright/test';
-test.describe('Real Agent Execution', () => {
+test.describe('Real Agent Execution', ${category('agent')}, () => {
   test('test_001_unified_data_agent_real_execution', async () => {
     expect(1).toBe(1);
   });

@@ -14,7 +14,6 @@ import {
   jsonReporterStats,
   leakedSecrets,
   makeSuite,
-  onlyFile,
   readText,
   removeSuite,
   runNode,
@@ -23,6 +22,8 @@ import {
   type ChildResult,
 } from './harness';
 import { MERGE_CONFIG, MIXED_CONFIG, MIXED_FILES, SEEDED_HISTORY, SHARD_CONFIG } from './suites';
+
+const STAGING_KEY = 'staging https://staging.example.test';
 
 test.describe.configure({ mode: 'default' });
 
@@ -68,8 +69,10 @@ test.afterAll(() => {
   if (test.info().status === test.info().expectedStatus) removeSuite(dir);
 });
 
-const iterationFile = (reports: string) => onlyFile(path.join(dir, reports), /^iteration-3-2025-09-07\.json$/);
-const markdownOf = (reports: string) => readText(onlyFile(path.join(dir, reports), /^iteration-3-2025-09-07\.md$/));
+/** Files of iteration 3 of the staging target the runs report on. */
+const STEM = 'iteration-3-2025-09-07-staging-staging.example.test';
+const iterationFile = (reports: string) => path.join(dir, reports, `${STEM}.json`);
+const markdownOf = (reports: string) => readText(path.join(dir, reports, `${STEM}.md`));
 
 test('the complete summary of a mixed run matches its golden file', () => {
   expect(direct.code, direct.stdout + direct.stderr).toBe(1);
@@ -94,9 +97,11 @@ test('counts equal the JSON reporter’s: retries are one test, did-not-run and 
 
 test('the iteration continues the history and the JSON holds the results and the model', () => {
   const history = JSON.parse(readText(path.join(dir, 'reports/complete/history.json'))) as History;
-  expect(history.iterations.map((e) => e.iteration)).toEqual([1, 2, 3]);
-  const latest = history.iterations[2];
-  expect(latest).toMatchObject({ status: 'failed', markdown: 'iteration-3-2025-09-07.md', json: 'iteration-3-2025-09-07.json' });
+  expect(Object.keys(history.targets), 'the version 1 history was migrated to the run’s target').toEqual([STAGING_KEY]);
+  const iterations = history.targets[STAGING_KEY].iterations;
+  expect(iterations.map((e) => e.iteration)).toEqual([1, 2, 3]);
+  const latest = iterations[2];
+  expect(latest).toMatchObject({ status: 'failed', markdown: `${STEM}.md`, json: `${STEM}.json` });
   expect(latest.tests?.['priority › tests/p1.spec.ts › P1 Critical › test_003_websocket_message_send_real']).toBe('flaky');
   const file = JSON.parse(readText(iterationFile('reports/complete'))) as IterationFile;
   expect(file.run.tests).toHaveLength(12);
@@ -114,7 +119,7 @@ function terminalSummary(stdout: string): string {
 
 test('no credential or token reaches any file or the reporter’s terminal summary', () => {
   const texts = [terminalSummary(direct.stdout), terminalSummary(merge.stdout), readText(path.join(dir, 'step-summary.md'))];
-  expect(texts[0]).toContain('Summary: reports/complete/iteration-3-2025-09-07.md');
+  expect(texts[0]).toContain(`Summary: reports/complete/${STEM}.md`);
   for (const d of REPORT_DIRS) for (const f of fs.readdirSync(path.join(dir, d))) texts.push(readText(path.join(dir, d, f)));
   expect(texts.flatMap(leakedSecrets)).toEqual([]);
   expect(markdownOf('reports/complete')).toContain('**Environment**: staging — https://staging.example.test\n');
@@ -130,10 +135,16 @@ test('the Markdown is appended to $GITHUB_STEP_SUMMARY and a short summary print
   expect(direct.stdout).not.toContain('Iteration 3: Staging Test Status Report');
 });
 
-test('merge-reports of two shards gives the same document and counts as the unsharded run', () => {
+test('merge-reports of two shards gives the same document, counts and attachments as the unsharded run', () => {
   expect(merge.code, merge.stdout + merge.stderr).toBe(0);
   const merged = JSON.parse(readText(iterationFile('reports/merged'))) as IterationFile;
   const unsharded = JSON.parse(readText(iterationFile('reports/complete'))) as IterationFile;
   expect(merged.counts).toEqual(unsharded.counts);
+  const attached = (file: IterationFile) =>
+    Object.fromEntries(
+      file.run.tests.filter((t) => t.metrics || t.quality || t.contractDrift).map((t) => [t.key, [t.metrics, t.quality, t.contractDrift]]),
+    );
+  expect(Object.keys(attached(unsharded))).toHaveLength(5);
+  expect(attached(merged), 'metrics, quality scores and contract drift survive the blob reports').toEqual(attached(unsharded));
   expect(markdownOf('reports/merged')).toBe(markdownOf('reports/complete'));
 });

@@ -6,17 +6,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { compileRules, explain, loadRules } from '../../reporter/diagnosis';
-import { safeUrl } from '../../reporter/environment';
-import { mergeRerun } from '../../reporter/history';
+import { SETTING_SPECS } from '../../fixtures/settings';
+import { readConfiguration, safeUrl } from '../../reporter/configuration';
+import { compileRules, explain, loadRules, TEMPLATES_DIR } from '../../reporter/diagnosis';
 import { sumWeights } from '../../reporter/model';
 import { resolveTemplate, TEMPLATE_NAMES } from '../../reporter/render';
-import type { RunData, TestRecord } from '../../reporter/types';
+import { mergeRerun } from '../../reporter/rerun';
 import { writeIteration, type IterationFile } from '../../reporter/write';
 import { parseArgs } from '../../scripts/iterate';
+import { record, runOf } from './records';
 
 const rules = compileRules(loadRules());
-const ruleFor = (message: string) => explain({ error: { message, fullMessage: message }, timedOut: false }, rules);
+const context = { finalResponseMinChars: 100 };
+const ruleFor = (message: string) => explain({ error: { message, fullMessage: message }, timedOut: false }, rules, context);
 
 test('known error shapes map to their rules, with the numbers from the message', () => {
   const cases: [string, string, string][] = [
@@ -61,41 +63,10 @@ test('a fixture diagnosis wins over the rules; an unknown error is reported as n
       timedOut: false,
     },
     rules,
+    context,
   );
   expect(withDiagnosis).toMatchObject({ source: 'diagnosis', rootCause: 'JWT secret mismatch' });
   expect(ruleFor('Error: frobnicator misaligned')).toMatchObject({ source: 'none', title: 'frobnicator misaligned' });
-});
-
-const record = (title: string, status: TestRecord['status'], attempts = 1): TestRecord => ({
-  key: `p › f.spec.ts › ${title}`,
-  project: 'p',
-  file: 'f.spec.ts',
-  line: 1,
-  column: 1,
-  titlePath: [title],
-  title,
-  tags: [],
-  outcome: status === 'passed' ? 'expected' : status === 'failed' ? 'unexpected' : status === 'flaky' ? 'flaky' : 'skipped',
-  status,
-  expectedStatus: 'passed',
-  timedOut: false,
-  attempts: Array.from({ length: attempts }, (_, retry) => ({ retry, status: status === 'failed' ? 'failed' : 'passed', durationMs: 1 })),
-  durationMs: attempts,
-  ...(status === 'failed' ? { error: { message: `Error: ${title} broke`, fullMessage: `Error: ${title} broke` } } : {}),
-});
-
-const runOf = (tests: TestRecord[], extra: Partial<RunData> = {}): RunData => ({
-  schemaVersion: 1,
-  status: tests.some((t) => t.status === 'failed') ? 'failed' : 'passed',
-  startTime: '2025-09-07T00:24:18.000Z',
-  durationMs: 1000,
-  target: { kind: 'staging', url: 'https://staging.example.test', environment: 'staging' },
-  weights: { BUSINESS_WEIGHT_P1: '$120K MRR' },
-  tests,
-  errors: [],
-  setupProjects: [],
-  duplicates: [],
-  ...extra,
 });
 
 test('a re-run folds into the iteration: failed then passed is flaky, failed twice stays failed', () => {
@@ -126,11 +97,18 @@ test('target URLs lose their credentials', () => {
 });
 
 test('the template comes from the option, else SUMMARY_TEMPLATE, else complete-summary', () => {
-  expect(TEMPLATE_NAMES).toEqual(['complete-summary', 'status-report']);
-  expect(resolveTemplate(undefined, {})).toBe('complete-summary');
-  expect(resolveTemplate(undefined, { SUMMARY_TEMPLATE: 'status-report' })).toBe('status-report');
-  expect(resolveTemplate('complete-summary', { SUMMARY_TEMPLATE: 'status-report' })).toBe('complete-summary');
-  expect(() => resolveTemplate(undefined, { SUMMARY_TEMPLATE: 'fancy' })).toThrow('Unknown summary template "fancy"');
+  const configured = (env: NodeJS.ProcessEnv) => readConfiguration(env).template;
+  expect(resolveTemplate(undefined, configured({}))).toBe('complete-summary');
+  expect(resolveTemplate(undefined, configured({ SUMMARY_TEMPLATE: 'status-report' }))).toBe('status-report');
+  expect(resolveTemplate('complete-summary', configured({ SUMMARY_TEMPLATE: 'status-report' }))).toBe('complete-summary');
+  expect(configured({ SUMMARY_TEMPLATE: 'fancy' }), 'a refused setting takes its default').toBe('complete-summary');
+  expect(() => resolveTemplate('fancy', 'complete-summary')).toThrow('Unknown summary template "fancy"');
+});
+
+test('the template names are listed once, as SUMMARY_TEMPLATE’s choices, and each has its template file', () => {
+  expect(TEMPLATE_NAMES).toBe(SETTING_SPECS.SUMMARY_TEMPLATE.choices);
+  const files = fs.readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.hbs'));
+  expect(files.map((f) => f.replace(/\.hbs$/, '')).sort()).toEqual([...TEMPLATE_NAMES].sort());
 });
 
 test('a template error never loses the JSON results: they are written first and a plain summary replaces the Markdown', () => {

@@ -3,11 +3,11 @@
  * passed, at risk when one of them has failures, and not verified otherwise (not in the run, incomplete). Weights
  * that are amounts (`$120K MRR`) are summed per currency and unit.
  */
-import { CATEGORIES, type Category } from '../tests/catalog';
-import { categoryLabels } from './categories';
-import { plural } from './format';
-import type { RunData } from './types';
-import type { CategoryView, ViewModel } from './view';
+import { CATEGORIES, type Category } from '../../tests/catalog';
+import { weightOf, type Group, type RunFacts } from '../facts';
+import { plural } from '../format';
+import type { ViewModel } from '../view';
+import { categoryLabels } from './shared';
 
 export interface Amount {
   prefix: string;
@@ -55,7 +55,8 @@ export function sumWeights(values: string[]): string {
   return [...[...sums.values()].map(formatAmount), ...other].join(' + ');
 }
 
-export function buildBusiness(run: RunData, categories: CategoryView[], viewByKey: Map<string, CategoryView>): ViewModel['business'] {
+export function businessSection(f: RunFacts): Pick<ViewModel, 'business'> {
+  const groupByKey = new Map(f.groups.map((g) => [g.key, g]));
   const bySetting = new Map<string, Category[]>();
   for (const c of CATEGORIES) if (c.weightSetting) bySetting.set(c.weightSetting, [...(bySetting.get(c.weightSetting) ?? []), c]);
   const business: ViewModel['business'] = { protected: 'none', atRisk: 'none', unverified: null, unweighted: null, items: [] };
@@ -64,27 +65,27 @@ export function buildBusiness(run: RunData, categories: CategoryView[], viewByKe
   const atRiskValues: string[] = [];
   const unverifiedByNote = new Map<string, { cats: Category[]; values: string[] }>();
   for (const [setting, cats] of bySetting) {
-    const value = run.weights[setting];
+    const value = weightOf(f, setting);
     if (!value) continue;
-    const views = cats.map((c) => viewByKey.get(c.key));
+    const groups = cats.map((c) => groupByKey.get(c.key));
     const name = categoryLabels(cats);
-    const failing = views.filter((v): v is CategoryView => !!v && v.state === 'failing');
+    const failing = groups.filter((g): g is Group => !!g && g.state === 'failing');
     if (failing.length) {
-      const n = failing.reduce((s, v) => s + v.counts.failed, 0);
+      const n = failing.reduce((s, g) => s + g.counts.failed, 0);
       atRiskItems.push(
-        `${name} ${value}: ${plural(n, 'failing test')}${cats.length > 1 ? ` in ${failing.map((v) => v.title).join(', ')}` : ''}`,
+        `${name} ${value}: ${plural(n, 'failing test')}${cats.length > 1 ? ` in ${failing.map((g) => g.title).join(', ')}` : ''}`,
       );
       atRiskValues.push(value);
       business.items.push({ setting, value, categories: name, state: 'at risk' });
-    } else if (views.every((v) => v?.state === 'passing')) {
+    } else if (groups.every((g) => g?.state === 'passing')) {
       protectedItems.push({ cats, value });
       business.items.push({ setting, value, categories: name, state: 'protected' });
     } else {
-      const missing = cats.filter((c) => !viewByKey.get(c.key));
+      const missing = cats.filter((c) => !groupByKey.get(c.key));
       const notes: string[] = [];
       if (missing.length) notes.push(missing.length === cats.length ? 'not in this run' : `${categoryLabels(missing)} not in this run`);
-      for (const v of views)
-        if (v && v.state !== 'passing') notes.push(`${v.title} ${v.state === 'not-run' ? 'had no test run' : 'incomplete'}`);
+      for (const g of groups)
+        if (g && g.state !== 'passing') notes.push(`${g.title} ${g.state === 'not-run' ? 'had no test run' : 'incomplete'}`);
       const note = notes.join('; ');
       const entry = unverifiedByNote.get(note) ?? { cats: [], values: [] };
       entry.cats.push(...cats);
@@ -103,9 +104,9 @@ export function buildBusiness(run: RunData, categories: CategoryView[], viewByKe
       .map(([note, e]) => `${sumWeights(e.values)} (${categoryLabels(e.cats)}: ${note})`)
       .join('; ');
   }
-  const unweighted = categories.filter((c) => !c.weight);
+  const unweighted = f.groups.filter((g) => !weightOf(f, g.weightSetting));
   business.unweighted = unweighted.length
-    ? unweighted.map((c) => `${c.title} (${c.state === 'failing' ? `${c.counts.failed} failing` : c.state.replace('-', ' ')})`).join(', ')
+    ? unweighted.map((g) => `${g.title} (${g.state === 'failing' ? `${g.counts.failed} failing` : g.state.replace('-', ' ')})`).join(', ')
     : null;
-  return business;
+  return { business };
 }
