@@ -42,16 +42,11 @@ export function safeUrl(raw: string, secrets: readonly string[] = environmentSec
   return redact(text, secrets);
 }
 
-/** The variable a settings problem is about (its message starts `Invalid configuration: NAME ...`). */
-function variableOf(message: string): string | undefined {
-  return /^Invalid configuration: ([A-Z][A-Z0-9_]*) /.exec(message)?.[1];
-}
-
 export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configuration {
   const { values, problems } = parseSettings(env);
   const secrets = environmentSecrets(env);
   const messages = problems.map((p) => redact(p.message.replace(/\/\/[^/@\s"]*@/g, '//'), secrets));
-  const refused = new Set(problems.map((p) => variableOf(p.message)));
+  const refused = new Set(problems.map((p) => p.variable));
 
   const environment = values.environment;
   let target: TargetInfo = { kind: 'unknown', environment };
@@ -75,6 +70,7 @@ export function readConfiguration(env: NodeJS.ProcessEnv = process.env): Configu
     settings: {
       historyWindow: values.historyWindow,
       perfChangeRatio: values.perfChangeRatio,
+      perfChangeMinMs: values.perfChangeMinMs,
       flakyRate: values.flakyRate,
       finalResponseMinChars: values.finalResponseMinChars,
       thresholds,

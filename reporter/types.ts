@@ -5,6 +5,7 @@
  */
 
 import type { Diagnosis } from '../fixtures/diagnosis';
+import type { SettingValues } from '../fixtures/settings';
 
 /** What a fixture attaches to a failing test as `diagnosis` (application/json): the fixtures' definition. */
 export type { Diagnosis };
@@ -128,11 +129,11 @@ export interface TargetInfo {
 export type ThresholdSetting = 'WS_HANDSHAKE_MS' | 'FIRST_EVENT_MS' | 'RUN_COMPLETE_MS' | 'HEALTH_P95_MS' | 'LATENCY_P95_MS';
 
 /** The settings the summary is computed with, as they were when the run was collected. */
-export interface ReportSettings {
-  historyWindow: number;
-  perfChangeRatio: number;
-  flakyRate: number;
-  finalResponseMinChars: number;
+/** The settings the summary uses (fixtures/settings.ts), with the thresholds of the performance section. */
+export interface ReportSettings extends Pick<
+  SettingValues,
+  'historyWindow' | 'perfChangeRatio' | 'perfChangeMinMs' | 'flakyRate' | 'finalResponseMinChars'
+> {
   thresholds: Record<ThresholdSetting, number>;
 }
 

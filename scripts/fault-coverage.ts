@@ -27,7 +27,7 @@ const FAST_ENV = { QUIET_MS: '1000', RUN_DELAY_MS: '400', THROUGHPUT_WINDOW_S: '
 export function expectedCatchers(fault: string, tests: readonly ListedTest[]): ListedTest[] {
   const names = FAULTS.find((f) => f.name === fault)?.caughtBy ?? [];
   const named = (catches: string | undefined) => !!catches && [catches, ...catches.split(/,\s*/)].some((part) => names.includes(part));
-  return tests.filter((t) => names.includes(t.title) || named(t.catches));
+  return tests.filter((t) => named(t.catches));
 }
 
 export interface FaultResult {

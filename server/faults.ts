@@ -98,7 +98,7 @@ const FAULT_TABLE = [
     name: 'thread-ownership-unchecked',
     clause: '§3 threads "403 {"detail":"Access denied"} if another user\'s"',
     breaks: "REST thread routes serve and change another user's thread",
-    caughtBy: ['thread ACL', 'message ACL', 'test_016_user_context_isolation_real'],
+    caughtBy: ['thread ACL', 'message ACL', 'cross-user leak'],
   },
   {
     name: 'threads-oldest-first',
@@ -178,7 +178,7 @@ const FAULT_TABLE = [
     name: 'cross-user-event-leak',
     clause: '§4 Isolation "Events of a run go to ... no other user"',
     breaks: 'run events are broadcast to every open connection',
-    caughtBy: ['event leak', 'isolation', '1.5 test_concurrent_websocket_real'],
+    caughtBy: ['event leak', 'isolation', 'cross-user event leak'],
   },
   {
     name: 'recovery-not-delivered',
@@ -245,7 +245,7 @@ const FAULT_TABLE = [
     name: 'health-uptime-dropped',
     clause: '§3 GET /health 200 {..., "uptime_seconds":<number>}',
     breaks: '/health and /api/health lack uptime_seconds, and the OpenAPI document the server publishes says so (contract drift)',
-    caughtBy: ['schema drift', 'status routes', 'down'],
+    caughtBy: ['health schema drift', 'status routes', 'down'],
   },
   // §5 timing
   { name: 'slow-health', clause: '§5 "/health p95 < 2 s"', breaks: '/health and /api/health take 2.1 s', caughtBy: ['slow health'] },

@@ -9,12 +9,6 @@ import { breaches, breachText, compareSeries, MEASURES, thresholdOf } from '../m
 import type { HistoryEntry, MetricSummary } from '../types';
 import type { PerformanceRow, ViewModel } from '../view';
 
-/**
- * A p95 that moved by less than this is not called out, whatever the ratio: at a few milliseconds, scheduling noise
- * and a cold first request alone move it by more than any sensible PERF_CHANGE_RATIO (the contract's times are seconds).
- */
-export const NOISE_FLOOR_MS = 20;
-
 const LABELS: Record<string, string> = {
   [MEASURES.handshake]: 'WebSocket handshake',
   [MEASURES.firstEvent]: 'first agent event',
@@ -59,7 +53,7 @@ export function performanceSection(f: RunFacts): Pick<ViewModel, 'performance'> 
       compared++;
       const before = previous.summary.p95;
       const moved = before > 0 ? (s.p95 - before) / before : s.p95 > 0 ? Infinity : 0;
-      if (Math.abs(moved) > ratio && Math.abs(s.p95 - before) >= NOISE_FLOOR_MS) {
+      if (Math.abs(moved) > ratio && Math.abs(s.p95 - before) >= f.settings.perfChangeMinMs) {
         const since = previous.iteration === lastIteration ? '' : ` (since iteration ${previous.iteration})`;
         const change = Number.isFinite(moved) ? signedPercent(moved) : 'from 0';
         changes.push({ text: `${name} p95 ${milliseconds(before)} → ${milliseconds(s.p95)}, ${change}${since}`, ratio: moved });

@@ -2,9 +2,7 @@
  * Deploy over deploy against the embedded server: two iterations of the Agent Pipeline suite, the server's
  * AGENT_STEP_DELAY_MS raised between them (every event of a run after agent_started waits that long). The second
  * summary names the p95 change of the run measures, compared with the first iteration of the same target.
- *
- * The measures come from `metrics.json`. Until the fixtures attach it, ./transcript-metrics.ts derives it from each
- * test's WebSocket transcript in the child run, the way the fixtures will (it leaves a test's own metrics.json alone).
+ * The measures are the `metrics.json` the fixtures attach to every test.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,8 +10,6 @@ import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { IterationFile } from '../../reporter/write';
 import { childEnv, onlyFile, readText, REPO, REPORTER, runPlaywright } from './harness';
-
-const FEEDER = path.join(__dirname, 'transcript-metrics.ts');
 
 test('raising AGENT_STEP_DELAY_MS between two iterations: the second summary names the p95 change of run.complete', async () => {
   test.setTimeout(400_000);
@@ -28,7 +24,7 @@ test('raising AGENT_STEP_DELAY_MS between two iterations: the second summary nam
         '--grep',
         'Agent Pipeline',
         '--workers=2',
-        `--reporter=${FEEDER},${REPORTER}`,
+        `--reporter=${REPORTER}`,
         `--output=${path.join(tmp, `results-${stepDelayMs}`)}`,
       ],
       childEnv({

@@ -40,6 +40,7 @@ test('settings come from parseSettings: thresholds, windows and weights, with de
   expect(c.settings).toEqual({
     historyWindow: 10,
     perfChangeRatio: 0.25,
+    perfChangeMinMs: 20,
     flakyRate: 0.2,
     finalResponseMinChars: 100,
     thresholds: { WS_HANDSHAKE_MS: 5000, FIRST_EVENT_MS: 9000, RUN_COMPLETE_MS: 120000, HEALTH_P95_MS: 2000, LATENCY_P95_MS: 2500 },

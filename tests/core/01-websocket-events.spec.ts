@@ -97,7 +97,7 @@ test.describe(title, details, () => {
       checks:
         'Seven users each open a socket and send a user_message at once: every run completes with its own run_id, and ' +
         "each socket receives run frames of its own user's run only.",
-      catches: 'cross-user leak',
+      catches: 'cross-user event leak',
     }),
     async ({ users, sockets }) => {
       const people = await Promise.all(Array.from({ length: CONCURRENT_SOCKET_USERS }, () => users.create()));

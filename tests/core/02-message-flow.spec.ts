@@ -46,7 +46,7 @@ test.describe(title, details, () => {
       checks:
         'A message posted with metadata comes back as a user message of the thread with its content, an ISO created_at ' +
         'and a metadata field; the thread then lists it (same id, role and content) as its only message.',
-      catches: 'schema drift',
+      catches: 'message schema drift',
     }),
     async ({ user, api }) => {
       const thread = await user.createThread();

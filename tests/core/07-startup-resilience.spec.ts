@@ -106,7 +106,7 @@ test.describe(title, details, () => {
     '7.6 test_health_check_endpoints',
     catalog({
       checks: '/health, /api/health, /auth/health and /ws/health each answer 200 with the body the contract gives them.',
-      catches: 'schema drift',
+      catches: 'health schema drift',
     }),
     async ({ request, settings }) => {
       const checks = [

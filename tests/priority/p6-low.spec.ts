@@ -28,7 +28,7 @@ test.describe(title, details, () => {
       checks:
         '/health and /api/health answer healthy from netra-backend with a semver version, the configured environment, ' +
         'an ISO timestamp within the request ± CLOCK_SKEW_S and an uptime of at least 0.',
-      catches: 'schema drift',
+      catches: 'health schema drift',
     }),
     async ({ request, settings }) => {
       for (const path of ['/health', '/api/health'] as const) {
@@ -258,7 +258,7 @@ test.describe(title, details, () => {
       checks:
         '/api/discovery/services gives absolute backend (http or https), WebSocket (ws or wss) and auth (http or https) ' +
         'URLs, available true, and a timestamp that is a time (ISO or epoch: the contract does not mark it ISO).',
-      catches: 'schema drift',
+      catches: 'discovery schema drift',
       was: 'api_documentation',
     }),
     async ({ request }) => {
