@@ -4,7 +4,7 @@ import { test, expect, type Thread } from '../../fixtures';
 import { catalog, category } from '../catalog';
 import { lastFrame } from '../../fixtures/client/frames';
 import { roleContents } from '../../fixtures/client/messages';
-import { ticketUrl, type Ticket } from '../../fixtures/client/test-user';
+import type { Ticket } from '../../fixtures/client/test-user';
 import { percentile, timed } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
 
@@ -59,7 +59,7 @@ test.describe(title, details, () => {
       const issued = await api.post('/api/websocket/ticket', { data: {} });
       await expect(issued, 'ticket').toMatchContract('POST /api/websocket/ticket', 200);
       const ticket = (await issued.json()) as Ticket;
-      const socket = await sockets.open(user, { transport: 'none', url: ticketUrl(ticket) });
+      const socket = await sockets.open(user, { transport: 'ticket', ticket });
       const created = await api.post('/api/threads', { data: { title: 'critical path' } });
       await expect(created, 'thread').toMatchContract('POST /api/threads', 200);
       const thread = (await created.json()) as Thread;
