@@ -865,7 +865,11 @@ test.describe(title, details, () => {
       const password = `pw-${randomUUID()}`;
 
       const registered = await auth('register', { email, password, name: 'Auth 31' });
-      await expect(registered, 'register').toMatchContract('POST /auth/register', 200, { user: { email, name: 'Auth 31' } });
+      await expect(registered, 'register').toMatchContract('POST /auth/register', 200, {
+        access_token: expect.stringMatching(/\S/),
+        refresh_token: expect.stringMatching(/\S/),
+        user: { id: expect.stringMatching(/\S/), email, name: 'Auth 31' },
+      });
       const pair = (await registered.json()) as TokenPair;
       users.track(pair);
       await expect(await auth('register', { email, password: `pw-${randomUUID()}` }), 'register the same email again').toMatchContract(
