@@ -30,13 +30,13 @@ const FAULT_TABLE = [
     name: 'expiry-ignored',
     clause: '§1 valid for access when "exp in the future"',
     breaks: 'expired tokens are accepted',
-    caughtBy: ['expiry ignored'],
+    caughtBy: ['expiry ignored', 'lax header path'],
   },
   {
     name: 'refresh-accepted-as-access',
     clause: '§1 valid for access when "token_type == access"',
     breaks: 'a refresh token works as a Bearer access token',
-    caughtBy: ['type unchecked', 'lax header path'],
+    caughtBy: ['type unchecked', 'lax header path', 'lax subprotocol'],
   },
   {
     name: 'issuer-unchecked',
@@ -117,7 +117,7 @@ const FAULT_TABLE = [
     name: 'ws-subprotocol-auth-broken',
     clause: '§4 handshake token from "a subprotocol entry jwt.<base64url(jwt)>"',
     breaks: 'a valid jwt.<base64url> subprotocol token gets HTTP 403',
-    caughtBy: ['forged token', 'socket dropped', 'per-transport bugs'],
+    caughtBy: ['forged token', 'socket dropped', 'per-transport bugs', 'lax subprotocol'],
   },
   {
     name: 'ticket-reusable',
@@ -135,14 +135,14 @@ const FAULT_TABLE = [
     name: 'ws-demo-fallback',
     clause: '§4 "Missing ... token: the upgrade is rejected with HTTP 403"',
     breaks: 'an upgrade without any token opens as a shared demo user',
-    caughtBy: ['open upgrade', 'demo fallback'],
+    caughtBy: ['open upgrade', 'demo fallback', 'agent path'],
   },
   // §4 frames and runs
   {
     name: 'welcome-user-id-truncated',
     clause: '§4 connection_established "(user_id in full)"',
     breaks: 'connection_established data.user_id is cut to 8 characters',
-    caughtBy: ['no welcome'],
+    caughtBy: ['no welcome', 'socket path'],
   },
   {
     name: 'agent-thinking-dropped',

@@ -27,3 +27,19 @@ interface Suite {
 function failedSpecs(suite: Suite): string[] {
   return [...(suite.specs ?? []).filter((spec) => !spec.ok).map((spec) => spec.title), ...(suite.suites ?? []).flatMap(failedSpecs)];
 }
+
+/**
+ * With every latitude on, other latitudes fill what minimal-content empties; on its own, a conforming agent run
+ * meets only the contract's floor, and the quality score must still reach QUALITY_SLA (0.7), as the catalog says.
+ */
+test("agent execution passes against a server whose agents give only the contract's minimum content", async () => {
+  test.setTimeout(5 * 60_000);
+  const run = await runHarness(['--project=agent-execution', '--reporter=json'], { STAGING_LATITUDES: 'minimal-content' }, 4 * 60_000);
+  const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as {
+    stats: { expected: number; unexpected: number };
+    suites: Suite[];
+  };
+  expect(report.suites.flatMap(failedSpecs), 'agent tests failing on a minimal but conforming answer').toEqual([]);
+  expect(report.stats.expected).toBeGreaterThanOrEqual(7);
+  expect(run.code).toBe(0);
+});

@@ -11,7 +11,7 @@ import { isTerminal } from '../../fixtures/client/contract';
 import { lastFrame } from '../../fixtures/client/frames';
 import { decodeToken, subprotocolFor, unsignedToken } from '../../fixtures/client/tokens';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { EVENT_FIELDS } from '../../fixtures/contract';
+import { ownFields, runEventTypes } from '../../contract';
 import type { FaultName } from '../../server/faults';
 import type { RunningServer } from '../../server/index';
 import { ALLOWED_ORIGIN, BYPASS_KEY, call, connect, eventually, mint, newUser, pause, request, runOf, upgrade } from './helpers';
@@ -163,7 +163,7 @@ export const PROBES: Record<FaultName, Probe> = {
   'data-not-mirrored': async (srv) => {
     const frames = await runOf(srv, 'triage', 'summarise usage');
     for (const f of frames) {
-      for (const k of EVENT_FIELDS[f.type] ?? []) {
+      for (const k of runEventTypes().includes(f.type) ? ownFields(f.type) : []) {
         if (JSON.stringify(f.data?.[k]) !== JSON.stringify(f[k])) return `${f.type}.${k} is not mirrored under data`;
       }
     }

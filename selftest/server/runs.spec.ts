@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import type { AgentSocket } from '../../fixtures/client/agent-socket';
 import { isTerminal } from '../../fixtures/client/contract';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import { EVENT_FIELDS } from '../../fixtures/contract';
+import { ownFields } from '../../contract';
 import type { RunningServer } from '../../server/index';
 import { call, connect, newUser, pause, request, startAgent, startTestServer, type Frame, type ServerUser } from './helpers';
 
@@ -18,8 +18,6 @@ test.afterAll(async () => {
 });
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-/** The contract's own fields per event type: one table for the harness and its tests (fixtures/contract.ts). */
-const OWN_FIELDS = EVENT_FIELDS;
 
 /** The run's types with consecutive repeats collapsed: started, thinking, executing, completed, ... */
 const phases = (frames: Frame[]) => frames.map((f) => f.type).filter((t, i, all) => t !== all[i - 1]);
@@ -68,7 +66,7 @@ test('a data run: phases in order, every field top level and mirrored under data
       agent_name: 'data',
       timestamp: expect.stringMatching(ISO),
     });
-    const own = Object.fromEntries(OWN_FIELDS[f.type].map((k) => [k, f[k]]));
+    const own = Object.fromEntries(ownFields(f.type).map((k) => [k, f[k]]));
     expect(f.data).toEqual(own);
     expect(Object.values(own)).not.toContain(undefined);
   }

@@ -1,6 +1,7 @@
 import type { APIRequestContext } from '@playwright/test';
 import { test, expect, type AgentResult, type AgentType, type Frame } from '../../fixtures';
-import { EVENT_FIELDS, FORCED_FAILURE, isTerminal, SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
+import { runEventTypes } from '../../contract';
+import { FORCED_FAILURE, isTerminal, SUPERVISOR_DELEGATION, TOOL_MAP } from '../../fixtures/client/contract';
 import { agentSpans, delegationOrder, lastFrame, toolNames } from '../../fixtures/client/frames';
 import { roleContents } from '../../fixtures/client/messages';
 import { instant } from '../../fixtures/client/time';
@@ -8,7 +9,7 @@ import { uniqueRequest } from '../../fixtures/client/unique';
 import { catalog, category } from '../catalog';
 
 /** Run events of contract §4 (everything a run sends). */
-const RUN_EVENT_TYPES = new Set(Object.keys(EVENT_FIELDS));
+const RUN_EVENT_TYPES = new Set(runEventTypes());
 /** The sub-agent that owns each tool (contract §4 "Agent content"). */
 const TOOL_OWNER: Record<string, string> = Object.fromEntries(
   SUPERVISOR_DELEGATION.flatMap((agent) => TOOL_MAP[agent].map((tool) => [tool, agent])),
