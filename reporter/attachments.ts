@@ -88,11 +88,15 @@ export function parseQuality(attachment: AttachmentLike, secrets: readonly strin
   return { ...(finite(q.qualitySla) ? { qualitySla: q.qualitySla } : {}), runs };
 }
 
-/** `contract-drift.json` (`{"drifts":[{"where","what"}]}`). */
+/** `contract-drift.json` (`{"drifts":[{"where","what","field"?}]}`). */
 export function parseContractDrift(attachment: AttachmentLike, secrets: readonly string[]): DriftRecord[] | undefined {
   const d = readJson(attachment, DRIFT_ATTACHMENT);
   if (!record(d) || !Array.isArray(d.drifts)) return undefined;
   return (d.drifts as unknown[])
-    .filter((x): x is { where: string; what: string } => record(x) && text(x.where) && text(x.what))
-    .map((x) => ({ where: redact(x.where.trim(), secrets), what: redact(x.what.trim(), secrets) }));
+    .filter((x): x is { where: string; what: string; field?: unknown } => record(x) && text(x.where) && text(x.what))
+    .map((x) => ({
+      where: redact(x.where.trim(), secrets),
+      what: redact(x.what.trim(), secrets),
+      ...(text(x.field) ? { field: redact(x.field.trim(), secrets) } : {}),
+    }));
 }

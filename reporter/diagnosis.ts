@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { QualityRecord, QualityRun, RootCauseRule, TestRecord } from './types';
+import type { DriftRecord, QualityRecord, QualityRun, RootCauseRule, TestRecord } from './types';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '..', 'templates');
 export const RULES_FILE = path.join(TEMPLATES_DIR, 'root-causes.json');
@@ -42,7 +42,7 @@ export function compiled(rules: readonly RootCauseRule[] | readonly CompiledRule
 }
 
 /** Where a failure's explanation came from, shown next to it so a reader knows how much to trust it. */
-export type CauseSource = 'diagnosis' | 'rule' | 'none';
+export type CauseSource = 'diagnosis' | 'drift' | 'rule' | 'none';
 
 export interface Cause {
   source: CauseSource;
@@ -93,6 +93,16 @@ export function qualityGaps(quality: QualityRecord, minChars: number): string {
 export interface ExplainContext {
   /** FINAL_RESPONSE_MIN_CHARS, named when a response was too short. */
   finalResponseMinChars: number;
+  /** The contract drift the setup project found in the target's published document, if any. */
+  drifts: readonly DriftRecord[];
+}
+
+/** The drift a failure is about: one whose field the failure's contract problems name (`body/uptime_seconds: ...`). */
+function driftOf(message: string, drifts: readonly DriftRecord[]): DriftRecord | undefined {
+  return drifts.find((d) => {
+    const field = d.field?.split('/').pop()?.replace(/\[\]$/, '');
+    return !!field && new RegExp(`/${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(message);
+  });
 }
 
 /** The explanation of one failed (or flaky) test. */
@@ -103,6 +113,18 @@ export function explain(
 ): Cause {
   if (test.diagnosis) return { source: 'diagnosis', ...test.diagnosis };
   const message = test.error?.fullMessage ?? '';
+  const drift = driftOf(message, context.drifts);
+  if (drift) {
+    return {
+      source: 'drift',
+      title: `Contract drift: ${drift.field}`,
+      rootCause:
+        `The target's own OpenAPI document has drifted from the contract at ${drift.where}: ${drift.what}. ` +
+        'This test fails on that field; the Contract Drift section lists every difference the setup project found.',
+      impact: 'Clients written against the contract break where the target changed its API.',
+      nextStep: `Restore ${drift.field} as the contract says (docs/contract.md), or change the contract on purpose.`,
+    };
+  }
   for (const rule of rules) {
     const m = rule.regex.exec(message);
     if (!m) continue;

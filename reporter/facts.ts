@@ -114,7 +114,8 @@ export function runFacts(input: ModelInput): RunFacts {
   const rank = new Map(placed.map((t, i) => [t, i]));
   const byPlace = (a: TestRecord, b: TestRecord) => rank.get(a)! - rank.get(b)!;
   const rules = compiled(input.rules);
-  const context = { finalResponseMinChars: run.settings.finalResponseMinChars };
+  const drifts = run.tests.flatMap((t) => t.contractDrift ?? []);
+  const context = { finalResponseMinChars: run.settings.finalResponseMinChars, drifts };
   const causes = new Map<TestRecord, Cause>();
   for (const t of run.tests) {
     if (t.status === 'failed' || (t.status === 'flaky' && (t.error || t.diagnosis))) causes.set(t, explain(t, rules, context));

@@ -73,6 +73,8 @@ export interface QualityRecord {
 export interface DriftRecord {
   where: string;
   what: string;
+  /** The body field the drift is about, when it is about one (`uptime_seconds`, `[]/message_count`). */
+  field?: string;
 }
 
 export interface TestRecord {

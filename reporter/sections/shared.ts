@@ -24,6 +24,7 @@ export const STATUS_WORDS: Record<TestStatus, string> = {
 
 const SOURCE_LABELS: Record<Cause['source'], string> = {
   diagnosis: 'fixture diagnosis',
+  drift: 'contract drift',
   rule: 'known error shape',
   none: 'not diagnosed',
 };

@@ -22,7 +22,7 @@ import { writeIteration } from '../../reporter/write';
 import { DEFAULT_SETTINGS, record, runOf, STAGING } from './records';
 
 const rules = compileRules(loadRules());
-const context = { finalResponseMinChars: 100 };
+const context = { finalResponseMinChars: 100, drifts: [] };
 const EMBEDDED: TargetInfo = { kind: 'embedded', url: 'http://127.0.0.1:40000', environment: 'staging' };
 
 const tempDirs: string[] = [];

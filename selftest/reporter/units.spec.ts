@@ -17,7 +17,7 @@ import { parseArgs } from '../../scripts/iterate';
 import { record, runOf } from './records';
 
 const rules = compileRules(loadRules());
-const context = { finalResponseMinChars: 100 };
+const context = { finalResponseMinChars: 100, drifts: [] };
 const ruleFor = (message: string) => explain({ error: { message, fullMessage: message }, timedOut: false }, rules, context);
 
 test('known error shapes map to their rules, with the numbers from the message', () => {
@@ -67,6 +67,18 @@ test('a fixture diagnosis wins over the rules; an unknown error is reported as n
   );
   expect(withDiagnosis).toMatchObject({ source: 'diagnosis', rootCause: 'JWT secret mismatch' });
   expect(ruleFor('Error: frobnicator misaligned')).toMatchObject({ source: 'none', title: 'frobnicator misaligned' });
+});
+
+test("a failure on a field the target's published document drifted on names the drift as its root cause", () => {
+  const drifts = [{ where: 'GET /health 200', what: 'required field uptime_seconds missing', field: 'uptime_seconds' }];
+  const message = 'GET /health does not match the contract:\n- body/uptime_seconds: required field is missing';
+  const cause = explain({ error: { message, fullMessage: message }, timedOut: false }, rules, { ...context, drifts });
+  expect(cause).toMatchObject({ source: 'drift', title: 'Contract drift: uptime_seconds' });
+  expect(cause.rootCause).toContain('GET /health 200: required field uptime_seconds missing');
+  const unrelated = 'GET /health does not match the contract:\n- body/status: must be "healthy"';
+  expect(
+    explain({ error: { message: unrelated, fullMessage: unrelated }, timedOut: false }, rules, { ...context, drifts }).source,
+  ).not.toBe('drift');
 });
 
 test('a re-run folds into the iteration: failed then passed is flaky, failed twice stays failed', () => {

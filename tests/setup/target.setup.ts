@@ -1,10 +1,17 @@
+import type { APIRequestContext } from '@playwright/test';
+import { contractDrift } from '../../contract/drift';
 import { test as setup, expect } from '../../fixtures';
 import { contractClaims, signToken } from '../../fixtures/client/tokens';
+
+/** Where a FastAPI service publishes its OpenAPI document, and what the iteration summary reads the drift from. */
+const PUBLISHED_DOCUMENT = '/openapi.json';
+const DRIFT_ATTACHMENT = 'contract-drift.json';
 
 /**
  * Runs before every project: the target must be reachable, healthy, not production, and (when the harness holds
  * JWT_SECRET_KEY) share the harness's JWT secret. Each failure is one message naming the URL and what answered;
- * the suites then do not run.
+ * the suites then do not run. Where the target publishes an OpenAPI document, its drift from the contract is attached
+ * for the iteration summary: said once, instead of as the failures of every test that reads a drifted field.
  */
 setup('target is reachable, healthy and not production', async ({ request, settings }) => {
   setup.setTimeout(settings.httpConnectMs * 3 + 5_000);
@@ -32,6 +39,8 @@ setup('target is reachable, healthy and not production', async ({ request, setti
   const authHealth = await answer(`${settings.authUrl}/auth/health`);
   const authBody = JSON.stringify((await authHealth.json().catch(() => undefined)) ?? {}).slice(0, 200);
   expect(authHealth.status(), `${settings.authUrl}/auth/health answered HTTP ${authHealth.status()} ${authBody}`).toBe(200);
+
+  await setup.step('contract drift of the published OpenAPI document', () => attachContractDrift(request, settings.baseUrl));
 });
 
 setup('harness JWT secret matches the target', async ({ request, settings }) => {
@@ -49,3 +58,24 @@ setup('harness JWT secret matches the target', async ({ request, settings }) => 
   ).toMatchObject({ valid: true });
   await request.post(`${settings.authUrl}/auth/logout`, { headers: { Authorization: `Bearer ${token}` } });
 });
+
+/**
+ * Attaches `contract-drift.json`: how the OpenAPI document the target publishes differs from the contract's. A target
+ * without the document gets a note instead; it is not an error, there is just nothing to compare.
+ */
+async function attachContractDrift(request: APIRequestContext, baseUrl: string): Promise<void> {
+  const url = `${baseUrl}${PUBLISHED_DOCUMENT}`;
+  const published = await request.get(url, { failOnStatusCode: false });
+  const document: unknown = published.ok() ? await published.json().catch(() => undefined) : undefined;
+  const info = setup.info();
+  if (!document) {
+    info.annotations.push({
+      type: 'contract drift',
+      description: `${url} answered HTTP ${published.status()} without an OpenAPI document`,
+    });
+    return;
+  }
+  const drifts = contractDrift(document as Parameters<typeof contractDrift>[0]);
+  info.annotations.push({ type: 'contract drift', description: `${drifts.length} difference(s) between ${url} and the contract` });
+  await info.attach(DRIFT_ATTACHMENT, { body: JSON.stringify({ drifts }), contentType: 'application/json' });
+}
