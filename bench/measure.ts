@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { IterationFile } from '../reporter/write';
 import { sampleRss, type RssPeaks } from './process-tree';
+import { childEnvironment } from '../scripts/child-env';
 
 export const REPO = path.resolve(__dirname, '..');
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
@@ -51,18 +52,6 @@ export function stopChildrenOnSignals(): void {
   }
 }
 
-const INHERITED_NOISE = new RegExp(
-  '^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|' +
-    'FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)',
-);
-
-/** The parent's environment without anything that would change a child run (target, secrets, Playwright's own). */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOISE.test(k)) env[k] = v;
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
 export interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -83,7 +72,7 @@ export function run(
 ): Promise<ChildRun> {
   const loadBefore = load();
   const start = performance.now();
-  const child = spawn(command, args, { cwd: REPO, env: childEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: REPO, env: childEnvironment(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   active.add(child);
   const sampler = options.sample && child.pid ? sampleRss(child.pid) : undefined;
   let stdout = '';
@@ -154,7 +143,7 @@ export async function playwright(
 export async function startReferenceServer(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO,
-    env: childEnv(env),
+    env: childEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   active.add(child);

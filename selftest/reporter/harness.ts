@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from '@playwright/test';
+import { childEnvironment } from '../../scripts/child-env';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const REPORTER = path.join(REPO, 'reporter', 'iteration-reporter.ts');
@@ -45,20 +46,14 @@ export function removeSuite(dir: string): void {
  * the harness's target and secrets, and the reporter's own switches. Then the pinned clock and target.
  */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  const drop =
-    /^(TEST_|PW_|PLAYWRIGHT_|ITERATION_REPORTER_|STAGING_|HARNESS_|BUSINESS_WEIGHT_|SUMMARY_TEMPLATE$|GITHUB_|CI$|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|FORCE_COLOR$|NODE_OPTIONS$)/;
-  for (const [k, v] of Object.entries(process.env)) if (!drop.test(k)) env[k] = v;
-  return {
-    ...env,
-    NO_COLOR: '1',
+  return childEnvironment({
     ITERATION_REPORTER_NOW: FIXED.now,
     ITERATION_REPORTER_DURATION_MS: FIXED.durationMs,
     STAGING_BASE_URL: FIXED.baseUrl,
     STAGING_ENVIRONMENT: 'staging',
     JWT_SECRET_KEY: FIXED.secret,
     ...extra,
-  };
+  });
 }
 
 export interface ChildResult {

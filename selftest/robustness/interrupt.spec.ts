@@ -7,6 +7,7 @@ import { test, expect } from '@playwright/test';
 import type { IterationFile } from '../../reporter/write';
 import { closedPort, REPO } from '../support/harness-run';
 import { portAccepts, waitForNoProcesses } from '../support/leftovers';
+import { childEnvironment } from '../../scripts/child-env';
 
 /**
  * Ctrl-C mid-run (issue: robustness): the P1–P6 suites against the embedded server, slowed down so runs are in
@@ -18,18 +19,10 @@ import { portAccepts, waitForNoProcesses } from '../support/leftovers';
  * group, as a terminal's Ctrl-C does.
  */
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
-const NOISE =
-  /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|AGENT_STEP_DELAY_MS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$|CI$)/;
 /** Passed tests to wait for before the signal: the run is then well under way, with agent runs in flight. */
 const PASSED_BEFORE_SIGNAL = 4;
 
 type Target = 'runner' | 'process group';
-
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!NOISE.test(k)) env[k] = v;
-  return env;
-}
 
 /** The runner alone, or (a terminal's Ctrl-C) every process of its group: it is started as a group leader. */
 function sendSignal(child: ChildProcess, target: Target, name: NodeJS.Signals): void {
@@ -54,8 +47,7 @@ for (const target of ['runner', 'process group'] as const) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'harness-sigint-'));
     const reports = path.join(root, 'reports');
     const port = await closedPort();
-    const env: NodeJS.ProcessEnv = Object.assign(cleanEnvironment(), {
-      NO_COLOR: '1',
+    const env = childEnvironment({
       PLAYWRIGHT_HTML_OUTPUT_DIR: path.join(root, 'playwright-report'),
       ITERATION_REPORTER_OUTPUT_DIR: reports,
       // The embedded server on a port this test knows, so it can check the port is closed afterwards.

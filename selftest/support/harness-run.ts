@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { childEnvironment } from '../../scripts/child-env';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 const PLAYWRIGHT_CLI = require.resolve('@playwright/test/cli', { paths: [REPO] });
@@ -42,9 +43,6 @@ export function runDirs(): RunDirs {
   };
 }
 
-const INHERITED_NOISE =
-  /^(TEST_|PW_|PLAYWRIGHT_|STAGING_|HARNESS_|ITERATION_REPORT|JWT_SECRET_KEY$|E2E_OAUTH_SIMULATION_KEY$|STAGING_FAULTS$|FORCE_COLOR$|GITHUB_STEP_SUMMARY$|NODE_OPTIONS$)/;
-
 /** `npx playwright test ...args` in the repo, with `env` on top of a clean copy of the parent's environment. */
 export function runHarness(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<HarnessRun> {
   const dirs = runDirs();
@@ -61,16 +59,12 @@ export function mergeReports(blobDir: string, env: NodeJS.ProcessEnv = {}, timeo
 }
 
 function runPlaywright(args: string[], dirs: RunDirs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<HarnessRun> {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!INHERITED_NOISE.test(k)) base[k] = v;
-  const childEnv = {
-    ...base,
-    NO_COLOR: '1',
+  const childEnv = childEnvironment({
     PLAYWRIGHT_HTML_OUTPUT_DIR: dirs.report,
     PLAYWRIGHT_BLOB_OUTPUT_DIR: dirs.blob,
     ITERATION_REPORTER_OUTPUT_DIR: dirs.reports,
     ...env,
-  };
+  });
   const start = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PLAYWRIGHT_CLI, ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
