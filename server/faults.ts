@@ -4,6 +4,7 @@
  * declared once, here: docs/faults.md's table is generated from it (scripts/docs-tables.ts), and fault coverage
  * (scripts/fault-coverage.ts) finds the tests expected to fail through `caughtBy`.
  */
+import { SwitchSet, type SwitchKind } from './switches';
 
 export interface FaultSpec {
   name: string;
@@ -255,32 +256,11 @@ export type FaultName = (typeof FAULT_TABLE)[number]['name'];
 
 export const FAULTS: readonly FaultSpec[] = FAULT_TABLE;
 
-const KNOWN = new Set<string>(FAULT_TABLE.map((f) => f.name));
+export const FAULT_KIND: SwitchKind<FaultName> = { noun: 'fault', variable: 'STAGING_FAULTS', names: FAULT_TABLE.map((f) => f.name) };
 
-/** Throws an Error naming the unknown fault(s) and listing the valid ones. */
-export function assertKnownFaults(names: readonly string[]): void {
-  const unknown = names.filter((n) => !KNOWN.has(n));
-  if (unknown.length > 0) {
-    throw new Error(
-      `unknown fault${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in STAGING_FAULTS; valid faults: ${[...KNOWN].join(', ')}`,
-    );
-  }
-}
-
-/** The switches that are on; `has` only accepts real names so a typo in server code fails to compile. */
-export class FaultSet {
-  private readonly on: ReadonlySet<string>;
-
+/** The fault switches that are on. */
+export class FaultSet extends SwitchSet<FaultName> {
   constructor(names: readonly string[]) {
-    assertKnownFaults(names);
-    this.on = new Set(names);
-  }
-
-  has(name: FaultName): boolean {
-    return this.on.has(name);
-  }
-
-  get names(): string[] {
-    return [...this.on];
+    super(FAULT_KIND, names);
   }
 }

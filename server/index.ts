@@ -12,8 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authRoutes } from './auth-routes';
-import { FAULTS, FaultSet, assertKnownFaults } from './faults';
-import { LATITUDES, LatitudeSet, assertKnownLatitudes } from './latitudes';
+import { FAULTS, FAULT_KIND, FaultSet } from './faults';
+import { LATITUDES, LATITUDE_KIND, LatitudeSet } from './latitudes';
+import { assertKnown } from './switches';
 import { restRoutes } from './rest-routes';
 import { Router, handleHttp, type App } from './routing';
 import { RunEngine } from './runs';
@@ -250,13 +251,13 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv): ServerOptions {
 
   const faults = get('STAGING_FAULTS');
   options.faults = faults === undefined ? [] : list(faults);
-  assertKnownFaults(options.faults);
+  assertKnown(FAULT_KIND, options.faults);
 
   // Set only when some are on, so an environment without latitudes gives the same options as before they existed.
   const latitudes = get('STAGING_LATITUDES');
   if (latitudes !== undefined) {
     options.latitudes = latitudes === 'all' ? LATITUDES.map((l) => l.name) : list(latitudes);
-    assertKnownLatitudes(options.latitudes);
+    assertKnown(LATITUDE_KIND, options.latitudes, ['all']);
   }
   return options;
 }

@@ -5,6 +5,8 @@
  * every clause and every test must still pass. docs/latitudes.md is generated from this table.
  */
 
+import { SwitchSet, type SwitchKind } from './switches';
+
 export interface LatitudeSpec {
   name: string;
   /** Contract section and the words that leave the room. */
@@ -243,18 +245,11 @@ export type LatitudeName = (typeof LATITUDE_TABLE)[number]['name'];
 
 export const LATITUDES: readonly LatitudeSpec[] = LATITUDE_TABLE;
 
-const KNOWN = new Set<string>(LATITUDE_TABLE.map((l) => l.name));
-
-/** Throws an Error naming the unknown latitude(s) and listing the valid ones. */
-export function assertKnownLatitudes(names: readonly string[]): void {
-  const unknown = names.filter((n) => !KNOWN.has(n));
-  if (unknown.length > 0) {
-    throw new Error(
-      `unknown latitude${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} in STAGING_LATITUDES; ` +
-        `valid latitudes: all, ${[...KNOWN].join(', ')}`,
-    );
-  }
-}
+export const LATITUDE_KIND: SwitchKind<LatitudeName> = {
+  noun: 'latitude',
+  variable: 'STAGING_LATITUDES',
+  names: LATITUDE_TABLE.map((l) => l.name),
+};
 
 /** mulberry32: a small seeded generator of numbers in [0, 1), so a run under latitudes can be replayed. */
 export function seededRandom(seed: number): () => number {
@@ -270,23 +265,12 @@ export function seededRandom(seed: number): () => number {
 
 const SEED = 20_261_129;
 
-/** The switches that are on; `has` only accepts real names so a typo in server code fails to compile. */
-export class LatitudeSet {
-  private readonly on: ReadonlySet<string>;
-  /** The one source of randomness latitudes use (jitter, extra field values). */
+/** The latitude switches that are on, and the one source of randomness they use (jitter, extra field values). */
+export class LatitudeSet extends SwitchSet<LatitudeName> {
   readonly random = seededRandom(SEED);
 
   constructor(names: readonly string[]) {
-    assertKnownLatitudes(names);
-    this.on = new Set(names);
-  }
-
-  has(name: LatitudeName): boolean {
-    return this.on.has(name);
-  }
-
-  get names(): string[] {
-    return [...this.on];
+    super(LATITUDE_KIND, names);
   }
 }
 
