@@ -250,7 +250,8 @@ export function targetsSection(r: Results): string[] {
         .map((t) => `\`${t.title}\` ${sec(t.ms)}`)
         .join(', ');
       lines.push(
-        `- 8 workers ≥ ${TARGET_SPEEDUP_AT_8}× one worker under latency: **${fmt(speedup, 2)}×** (${sec(wall(1))} → ${sec(wall(8))}) — ` +
+        `- 8 workers ≥ ${TARGET_SPEEDUP_AT_8}× one worker under latency: **${fmt(speedup, 2)}×** ` +
+          `(${sec(wall(1))} → ${sec(wall(8))}) — ` +
           `${verdict(speedup >= TARGET_SPEEDUP_AT_8)}` +
           (speedup >= TARGET_SPEEDUP_AT_8
             ? ` on ${r.machine.cpus} cores: the work is waiting on the target, so it scales past the core count.`

@@ -346,14 +346,17 @@ export function redactStepInPlace(step: TestStep, secrets: readonly string[] = e
 
 /**
  * Reporter, listed first: redacts each step as it begins and ends, each result and its attachments (text bodies
- * and files such as error-context.md) when its test ends, and rewrites the test's `trace` attachments. A trace that cannot be redacted is deleted (with a message), never left in clear
- * text for the reports to copy.
+ * and files such as error-context.md) when its test ends, and rewrites the test's `trace` attachments. A trace that
+ * cannot be redacted is deleted (with a message), never left in clear text for the reports to copy.
  */
 export default class TraceRedactor implements Reporter {
   private readonly secrets = environmentSecrets();
   /** Attachments of each result already redacted. */
   private readonly attachmentsDone = new WeakMap<TestResult, number>();
-  /** Where attachment files may be rewritten: the output directories (copies Playwright made), or anywhere in a merge (files it extracted). */
+  /**
+   * Where attachment files may be rewritten: the output directories (copies Playwright made), or anywhere in a merge
+   * (files it extracted).
+   */
   private fileAllowed: (file: string) => boolean = () => false;
 
   constructor(private readonly options: { _mode?: string } = {}) {}

@@ -80,7 +80,9 @@ function fallbackMarkdown(iteration: number, counts: Counts, run: RunData, error
     `The complete results are in \`${jsonName}\`.`,
     '',
     `- **Run status**: ${run.status}`,
-    `- **Total**: ${counts.total}; **run** ${counts.ran}; **passed** ${counts.passed}; **failed** ${counts.failed}; **flaky** ${counts.flaky}; **skipped** ${counts.skipped}; **interrupted** ${counts.interrupted}; **did not run** ${counts.didNotRun}`,
+    `- **Total**: ${counts.total}; **run** ${counts.ran}; **passed** ${counts.passed}; **failed** ${counts.failed}; ` +
+      `**flaky** ${counts.flaky}; **skipped** ${counts.skipped}; **interrupted** ${counts.interrupted}; ` +
+      `**did not run** ${counts.didNotRun}`,
     '',
     '---',
     `*${counts.passing} of ${counts.ran} tests passing (${percent(counts.passing, counts.ran)} success rate)*`,
@@ -184,10 +186,12 @@ export function terminalSummary(outcome: WriteOutcome, cwd = process.cwd()): str
   const lines: string[] = [];
   const head = model
     ? `${model.statusLabel} Iteration ${outcome.iteration}: ${model.footer}`
-    : `Iteration ${outcome.iteration} (${run.status}): ${counts.passing} of ${counts.ran} tests passing (${percent(counts.passing, counts.ran)} success rate)`;
+    : `Iteration ${outcome.iteration} (${run.status}): ${counts.passing} of ${counts.ran} tests passing ` +
+      `(${percent(counts.passing, counts.ran)} success rate)`;
   lines.push(head);
   lines.push(
-    `  ${counts.passed} passed, ${counts.failed} failed, ${counts.flaky} flaky, ${counts.skipped} skipped, ${counts.interrupted} interrupted, ${counts.didNotRun} did not run (of ${plural(counts.total, 'test')})`,
+    `  ${counts.passed} passed, ${counts.failed} failed, ${counts.flaky} flaky, ${counts.skipped} skipped, ` +
+      `${counts.interrupted} interrupted, ${counts.didNotRun} did not run (of ${plural(counts.total, 'test')})`,
   );
   if (model) {
     const shown = model.failures.slice(0, 10);

@@ -214,9 +214,11 @@ function main(): number {
     const [cold, ...warm] = times;
     coldWorst = Math.max(coldWorst, cold.total);
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ms = (value: number) => value.toFixed(0);
+    const warmOf = (part: 'model' | 'render' | 'total') => ms(median(warm.map((t) => t[part])));
     process.stdout.write(
-      `${template}: cold ${cold.total.toFixed(0)} ms (model ${cold.model.toFixed(0)} + render ${cold.render.toFixed(0)}, template compile included); ` +
-        `warm median ${median(warm.map((t) => t.total)).toFixed(0)} ms (model ${median(warm.map((t) => t.model)).toFixed(0)} + render ${median(warm.map((t) => t.render)).toFixed(0)}) over ${warm.length} runs; ` +
+      `${template}: cold ${ms(cold.total)} ms (model ${ms(cold.model)} + render ${ms(cold.render)}, template compile included); ` +
+        `warm median ${warmOf('total')} ms (model ${warmOf('model')} + render ${warmOf('render')}) over ${warm.length} runs; ` +
         `${(cold.bytes / 1024).toFixed(0)} KiB of Markdown\n`,
     );
   }

@@ -130,13 +130,15 @@ async function main(): Promise<number> {
       state = readState(stateFile, attempt);
       if (!state) {
         process.stderr.write(
-          `[iterate] attempt ${attempt} left no iteration summary (exit code ${code}); is ${path.relative(cwd, REPORTER)} among the reporters? Stopping.\n`,
+          `[iterate] attempt ${attempt} left no iteration summary (exit code ${code}); ` +
+            `is ${path.relative(cwd, REPORTER)} among the reporters? Stopping.\n`,
         );
         return code || 1;
       }
       if (state.status === 'interrupted' || state.status === 'timedout' || stopping) {
         process.stdout.write(
-          `[iterate] attempt ${attempt} was ${state.status === 'timedout' ? 'stopped by the global timeout' : 'interrupted'}; not re-running.\n`,
+          `[iterate] attempt ${attempt} was ${state.status === 'timedout' ? 'stopped by the global timeout' : 'interrupted'}; ` +
+            'not re-running.\n',
         );
         break;
       }
@@ -148,7 +150,8 @@ async function main(): Promise<number> {
   if (!state) return code || 1;
   const c = state.counts;
   process.stdout.write(
-    `\n[iterate] iteration ${state.iteration} after ${state.attempt} attempt${state.attempt === 1 ? '' : 's'}: ${c.failed} failing, ${c.flaky} flaky, ${c.passed} passed` +
+    `\n[iterate] iteration ${state.iteration} after ${state.attempt} attempt${state.attempt === 1 ? '' : 's'}: ` +
+      `${c.failed} failing, ${c.flaky} flaky, ${c.passed} passed` +
       ` — ${path.relative(cwd, state.markdownPath)}\n`,
   );
   if (state.status === 'interrupted' || state.status === 'timedout') return code || 1;

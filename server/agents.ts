@@ -124,7 +124,8 @@ function topicSentences(topics: Topics, faults: FaultSet): string[] {
     s.push(
       faults.has('savings-missing')
         ? 'Cost: routing simple prompts to a smaller model and caching repeats are the main savings levers.'
-        : `Cost: monthly spend is $${MONTHLY_SPEND_USD.toLocaleString('en-US')}; routing simple prompts to a smaller model and caching repeats gives estimated savings of $${SAVINGS_USD.toLocaleString('en-US')} per month.`,
+        : `Cost: monthly spend is $${MONTHLY_SPEND_USD.toLocaleString('en-US')}; routing simple prompts to a smaller model ` +
+            `and caching repeats gives estimated savings of $${SAVINGS_USD.toLocaleString('en-US')} per month.`,
     );
   }
   if (topics.anomaly)
@@ -189,13 +190,17 @@ const listOf = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).jo
 
 const AGENT_SUMMARY: Record<AgentType, (topics: Topics, agents: SubAgent[]) => string> = {
   triage: (t) =>
-    `Triage classified the request as ${intentOf(t).replace('_', ' ')} with confidence 0.92 and routed it to the data and optimization agents.`,
+    `Triage classified the request as ${intentOf(t).replace('_', ' ')} with confidence 0.92 ` +
+    'and routed it to the data and optimization agents.',
   data: () =>
-    'Data analysis complete: data_query read 1,440 hourly usage records for the last 30 days and metrics_aggregator summarised latency, requests and spend per model (average latency 412 ms, p95 1,180 ms).',
+    'Data analysis complete: data_query read 1,440 hourly usage records for the last 30 days and metrics_aggregator ' +
+    'summarised latency, requests and spend per model (average latency 412 ms, p95 1,180 ms).',
   optimization: () =>
-    'Optimization review complete: cost_analyzer priced usage per model and recommendation_engine ranked 3 changes by impact: route simple prompts to a smaller model, cache repeated prompts, batch off-peak jobs.',
+    'Optimization review complete: cost_analyzer priced usage per model and recommendation_engine ranked 3 changes by ' +
+    'impact: route simple prompts to a smaller model, cache repeated prompts, batch off-peak jobs.',
   supervisor: (t, agents) =>
-    `Supervisor summary: ${listOf(agents.map((a) => `the ${a} agent`))} handled the request (intent ${intentOf(t).replace('_', ' ')}); usage metrics for the last 30 days were analysed and 3 recommendations ranked by impact.`,
+    `Supervisor summary: ${listOf(agents.map((a) => `the ${a} agent`))} handled the request ` +
+    `(intent ${intentOf(t).replace('_', ' ')}); usage metrics for the last 30 days were analysed and 3 recommendations ranked by impact.`,
 };
 
 /** A run event before timing: the type, which agent sends it, and the type's own fields. */

@@ -96,7 +96,8 @@ export function businessSection(f: RunFacts): Pick<ViewModel, 'business'> {
   }
   if (protectedItems.length) {
     const cats = protectedItems.flatMap((p) => p.cats);
-    business.protected = `${sumWeights(protectedItems.map((p) => p.value))} (${categoryLabels(cats)} ${cats.length > 1 ? 'all ' : ''}passing)`;
+    const all = cats.length > 1 ? 'all ' : '';
+    business.protected = `${sumWeights(protectedItems.map((p) => p.value))} (${categoryLabels(cats)} ${all}passing)`;
   }
   if (atRiskItems.length) business.atRisk = `${sumWeights(atRiskValues)} (${atRiskItems.join('; ')})`;
   if (unverifiedByNote.size) {

@@ -15,7 +15,8 @@ export function failuresSection(f: RunFacts): Pick<ViewModel, 'failures' | 'flak
     const g = f.groupOf.get(t)!;
     const error = t.error?.message ?? '(no error message)';
     const reruns = t.reruns?.length
-      ? `failed again in ${plural(t.reruns.length, 're-run')} (${t.reruns.map((r) => `attempt ${r.attempt}: ${STATUS_WORDS[r.status]}`).join(', ')})`
+      ? `failed again in ${plural(t.reruns.length, 're-run')} ` +
+        `(${t.reruns.map((r) => `attempt ${r.attempt}: ${STATUS_WORDS[r.status]}`).join(', ')})`
       : null;
     return {
       number: i + 1,

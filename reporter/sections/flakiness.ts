@@ -11,7 +11,14 @@ import type { FlakinessRow, ViewModel } from '../view';
 const SHOWN = 50;
 const RAN: ReadonlySet<TestStatus | undefined> = new Set(['passed', 'failed', 'flaky']);
 const BAD: ReadonlySet<TestStatus | undefined> = new Set(['failed', 'flaky']);
-const MARKS: Record<TestStatus, string> = { passed: '✓', failed: '✗', flaky: '~', skipped: '–', 'did-not-run': '–', interrupted: '–' };
+const MARKS: Record<TestStatus, string> = {
+  passed: '✓',
+  failed: '✗',
+  flaky: '~',
+  skipped: '–',
+  'did-not-run': '–',
+  interrupted: '–',
+};
 
 const percent = (x: number) => `${Math.round(x * 100)}%`;
 

@@ -28,7 +28,8 @@ export function headerSection(f: RunFacts): HeaderView {
   const interrupted = run.status === 'interrupted' || run.status === 'timedout';
   const noVerdict = counts.didNotRun + counts.interrupted;
   const interruptedNote = interrupted
-    ? `${run.status === 'timedout' ? 'The global timeout stopped the run' : 'The run was interrupted (Ctrl-C or a signal)'} before it finished: ` +
+    ? `${run.status === 'timedout' ? 'The global timeout stopped the run' : 'The run was interrupted (Ctrl-C or a signal)'} ` +
+      'before it finished: ' +
       `counts are partial — ${plural(counts.interrupted, 'test')} stopped mid-run and ${plural(counts.didNotRun, 'test')} did not run.`
     : null;
 

@@ -206,7 +206,7 @@ test('redactTraceZip returns its input when there is nothing to redact, and is i
   expect(() => redactTraceZip(strToU8('PK\u0003\u0004 not a zip'), SECRETS)).toThrow();
 });
 
-test('the reporter rewrites trace attachments, redacts errors, output, attachments and step params in place, and deletes a trace it cannot read', () => {
+test('the reporter rewrites traces, redacts errors, output, attachments and step params, and deletes an unreadable trace', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trace-redactor-'));
   const good = path.join(dir, 'a', 'trace.zip');
   const bad = path.join(dir, 'b', 'trace.zip');
@@ -325,7 +325,8 @@ test('a real run whose test fails on a token leaks it into no report, trace, blo
   // A test that does everything that puts a value into Playwright's artifacts: a request with the token as
   // Bearer and in the body, a response echoing it, a failing expect(token) (error, step params, error-context.md),
   // an attachment and console output. The config lists the redactor like playwright.config.ts does.
-  const token = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ${Buffer.from(String(Math.random())).toString('base64url')}.${Buffer.from(String(Date.now())).toString('base64url')}`;
+  const part = (value: unknown) => Buffer.from(String(value)).toString('base64url');
+  const token = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ${part(Math.random())}.${part(Date.now())}`;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -340,12 +341,15 @@ test('a real run whose test fails on a token leaks it into no report, trace, blo
   const redactor = JSON.stringify(path.join(__dirname, '..', '..', 'reporter', 'trace-redactor.ts'));
   const teardown = JSON.stringify(path.join(__dirname, '..', '..', 'reporter', 'redact-traces.teardown.ts'));
   const dir = makeSuite('token-leak', {
-    'playwright.config.ts': `export default { testDir: '.', globalTeardown: ${teardown}, use: { trace: 'on' }, reporter: [[${redactor}], ['list'], ['html', { open: 'never', outputFolder: 'html' }], ['blob', { outputDir: 'blob' }], ['json', { outputFile: 'report.json' }]] };\n`,
+    'playwright.config.ts':
+      `export default { testDir: '.', globalTeardown: ${teardown}, use: { trace: 'on' }, reporter: [[${redactor}], ['list'], ` +
+      `['html', { open: 'never', outputFolder: 'html' }], ['blob', { outputDir: 'blob' }], ['json', { outputFile: 'report.json' }]] };\n`,
     'leak.spec.ts': [
       "import { test, expect } from '@playwright/test';",
       'const token = process.env.LEAK_TOKEN!;',
       "test('leaky', async ({ request }) => {",
-      `  const answer = await request.post('${url}/auth/refresh', { headers: { Authorization: \`Bearer \${token}\` }, data: { refresh_token: token } });`,
+      `  const answer = await request.post('${url}/auth/refresh', ` +
+        `{ headers: { Authorization: \`Bearer \${token}\` }, data: { refresh_token: token } });`,
       "  await test.info().attach('notes', { body: `notes about ${token}` });",
       "  expect((await answer.json()).refresh_token, 'the refreshed token is new').toBe(token.toUpperCase());",
       '});',

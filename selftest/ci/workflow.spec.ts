@@ -52,7 +52,10 @@ test('the workflow keeps what CI relies on', () => {
   expect(has(/^ {6}matrix: \$\{\{ fromJSON\(needs\.plan\.outputs\.matrix\) \}\}$/)).toBe(true);
   expect(
     has(
-      /npx playwright test --project=\$\{\{ matrix\.project \}\} --shard=\$\{\{ matrix\.shard \}\}\/\$\{\{ matrix\.total \}\} --reporter=blob$/,
+      new RegExp(
+        String.raw`npx playwright test --project=\$\{\{ matrix\.project \}\} ` +
+          String.raw`--shard=\$\{\{ matrix\.shard \}\}/\$\{\{ matrix\.total \}\} --reporter=blob$`,
+      ),
     ),
   ).toBe(true);
   expect(has(/npx playwright merge-reports --config merge\.config\.ts \.\/all-blob-reports$/)).toBe(true);

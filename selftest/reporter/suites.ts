@@ -66,7 +66,8 @@ const CATALOG_002 = JSON.stringify([
 const diagnosis403 = {
   title: 'WebSocket authentication rejected (HTTP 403)',
   rootCause:
-    'JWT secret mismatch: the target rejects tokens the harness signed (/auth/validate says invalid_token) — harness and target use different JWT_SECRET_KEY values',
+    'JWT secret mismatch: the target rejects tokens the harness signed (/auth/validate says invalid_token) — ' +
+    'harness and target use different JWT_SECRET_KEY values',
   impact: 'Real-time agent events cannot reach users: chat, agent progress and streaming are down for this auth path.',
   nextStep: 'Set JWT_SECRET_KEY to the secret the staging auth service signs with.',
   details: { transport: 'subprotocol', status: 403, validate: 'invalid_token' },
@@ -89,7 +90,8 @@ test.describe('P1 Critical', ${category('P1')}, () => {
   });
   test('test_002_websocket_authentication_real', { tag: '@p1', annotation: ${CATALOG_002} }, async ({}, testInfo) => {
     ${metrics(SLOW_HANDSHAKE)} ${attach('diagnosis', diagnosis403)}
-    throw new Error('Unexpected server response: 403 (offered jwt.' + Buffer.from(token()).toString('base64url') + ', Authorization: Bearer ' + token() + ', secret ' + process.env.JWT_SECRET_KEY + ')');
+    const offered = 'offered jwt.' + Buffer.from(token()).toString('base64url') + ', Authorization: Bearer ' + token();
+    throw new Error('Unexpected server response: 403 (' + offered + ', secret ' + process.env.JWT_SECRET_KEY + ')');
   });
   test('test_003_websocket_message_send_real', { tag: '@p1' }, async ({}, testInfo) => {
     ${metrics(SUPERVISOR_RUN)} if (testInfo.retry === 0) throw new Error('Timed out after 15000ms waiting for agent_started of the run');
@@ -168,7 +170,8 @@ const R = JSON.stringify(REPORTER);
 
 /** The unsharded run: both templates (two reporter instances) plus Playwright's JSON reporter. */
 export const MIXED_CONFIG = mixedConfig(
-  `[[${R}, { outputDir: 'reports/complete' }], [${R}, { outputDir: 'reports/status', template: 'status-report', quiet: true }], ['json', { outputFile: 'results.json' }]]`,
+  `[[${R}, { outputDir: 'reports/complete' }], ` +
+    `[${R}, { outputDir: 'reports/status', template: 'status-report', quiet: true }], ['json', { outputFile: 'results.json' }]]`,
 );
 
 /** The same suite run as shards: blob reports only, each shard in its own BLOB_DIR. */
@@ -244,7 +247,10 @@ export default defineConfig({
   workers: 1,
   timeout: 60_000,
   globalTimeout: process.env.GLOBAL_TIMEOUT_MS ? Number(process.env.GLOBAL_TIMEOUT_MS) : undefined,
-  reporter: [[${R}, { outputDir: process.env.REPORT_DIR ?? 'reports' }], ['json', { outputFile: (process.env.REPORT_DIR ?? 'reports') + '/results.json' }]],
+  reporter: [
+    [${R}, { outputDir: process.env.REPORT_DIR ?? 'reports' }],
+    ['json', { outputFile: (process.env.REPORT_DIR ?? 'reports') + '/results.json' }],
+  ],
   projects: [{ name: 'core' }],
 });
 `,

@@ -44,7 +44,8 @@ export async function expectFramesAndTraceShown(page: Page): Promise<void> {
   // The trace viewer (served over http, like `npx playwright show-report`) loads the rewritten archive.
   await page.getByRole('link', { name: 'View Trace' }).first().click();
   await expect(page).toHaveURL(/\/trace\/index\.html\?trace=/);
-  await expect(page.getByText(/^WS ws#1 ← agent_started \[supervisor\] run_/).first(), 'the frames are actions of the trace').toBeVisible({
+  const firstFrame = page.getByText(/^WS ws#1 ← agent_started \[supervisor\] run_/).first();
+  await expect(firstFrame, 'the frames are actions of the trace').toBeVisible({
     timeout: 15_000,
   });
   await page.getByRole('tab', { name: /Network/ }).click();

@@ -45,7 +45,8 @@ test.describe(title, details, () => {
     'test_003_websocket_message_send_real',
     catalog({
       checks:
-        "A user_message starts a run: its agent_started arrives within FIRST_EVENT_MS with the request as task_description and the user's id.",
+        'A user_message starts a run: its agent_started arrives within FIRST_EVENT_MS with the request as ' +
+        "task_description and the user's id.",
       catches: 'no run started',
     }),
     async ({ sockets, user }) => {
@@ -257,7 +258,8 @@ test.describe(title, details, () => {
     'test_014_thread_switching_real',
     catalog({
       checks:
-        'Two runs on one socket in threads T1 and T2 each carry their own thread_id, and each thread holds only its own request and answer.',
+        'Two runs on one socket in threads T1 and T2 each carry their own thread_id, and each thread holds only its ' +
+        'own request and answer.',
       catches: 'thread mix-up',
     }),
     async ({ sockets, user, settings }) => {
@@ -339,7 +341,8 @@ test.describe(title, details, () => {
     'test_017_concurrent_users_real',
     catalog({
       checks:
-        'CONCURRENT_USERS users at once each create a thread, post a message and list threads: every call succeeds and each list holds exactly its own thread.',
+        'CONCURRENT_USERS users at once each create a thread, post a message and list threads: every call succeeds ' +
+        'and each list holds exactly its own thread.',
       catches: 'shared state',
     }),
     async ({ users, settings }) => {
