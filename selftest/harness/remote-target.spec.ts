@@ -1,21 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
-import { startServer, type RunningServer } from '../../server/index';
+import { LATITUDES, startServer, type RunningServer } from '../../server/index';
 import { scanArtifacts } from '../../scripts/scan-secrets';
 import { runHarness } from '../support/harness-run';
 
 /**
  * The harness pointed by environment at a contract server it did not start (here a reference server of this
- * process, standing in for staging): the P1 suite runs green with every way of getting tokens, a JWT secret
- * mismatch is named as such, and no secret reaches the output.
+ * process, standing in for staging, and one that makes every other conforming choice it can: all latitudes): the P1
+ * suite runs green with every way of getting tokens, fails where that server breaks a clause, a JWT secret mismatch
+ * is named as such, and no secret reaches the output.
  */
 const secret = randomBytes(32).toString('base64url');
 const bypassKey = `bypass-${randomBytes(12).toString('hex')}`;
 let target: RunningServer;
 
+const latitudes = LATITUDES.map((l) => l.name);
+
 test.beforeAll(async () => {
-  target = await startServer({ port: 0, jwtSecret: secret, bypassKey, agentStepDelayMs: 1 });
+  target = await startServer({ port: 0, jwtSecret: secret, bypassKey, agentStepDelayMs: 1, latitudes });
 });
 
 test.afterAll(async () => target.close());
@@ -34,6 +37,19 @@ for (const [source, env] of [
     expect(p1.map((r) => r.status)).toEqual(Array(25).fill('passed'));
   });
 }
+
+test('P1 against a configured target that breaks a clause fails the tests of that clause, and only those', async () => {
+  const broken = await startServer({ port: 0, jwtSecret: secret, agentStepDelayMs: 1, latitudes, faults: ['ws-subprotocol-auth-broken'] });
+  try {
+    const env = { STAGING_BASE_URL: broken.url, STAGING_CORS_ORIGIN: 'http://localhost:3000', JWT_SECRET_KEY: secret };
+    const run = await runHarness(['--project=priority', '--grep', '@p1', '--reporter=json'], env);
+    const failed = allResults(JSON.parse(run.stdout)).filter((r) => r.status !== 'passed');
+    expect(failed.map((r) => r.title)).toEqual(['test_002_websocket_authentication_real']);
+    expect(run.code).toBe(1);
+  } finally {
+    await broken.close();
+  }
+});
 
 test('a JWT secret mismatch is named in the setup project and in the WebSocket 403 diagnosis', async () => {
   const other = { ...targetEnv(), JWT_SECRET_KEY: randomBytes(32).toString('base64url') };

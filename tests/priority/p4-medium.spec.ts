@@ -5,7 +5,7 @@ import { percentile, timed } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
 import { catalog, category } from '../catalog';
 
-/** Counts fixed by the catalog rows (suites.md P4); thresholds come from settings. */
+/** Counts these tests are defined by (docs/catalog.md); thresholds come from settings. */
 const SAMPLES = 5;
 const SOCKET_USERS = 10;
 const PINGS = 50;

@@ -6,7 +6,7 @@ import { instant } from '../../fixtures/client/time';
 import { uniqueRequest } from '../../fixtures/client/unique';
 import { catalog, category } from '../catalog';
 
-/** Counts fixed by the catalog rows (suites.md P5). */
+/** Counts these tests are defined by (docs/catalog.md). */
 const BULK_MESSAGES = 20;
 const OWN_THREADS = 3;
 const PAGED_THREADS = 5;

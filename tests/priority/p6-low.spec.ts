@@ -8,7 +8,7 @@ import { subprotocolFor } from '../../fixtures/client/tokens';
 import { uniqueRequest } from '../../fixtures/client/unique';
 import { catalog, category } from '../catalog';
 
-/** Counts fixed by the catalog rows (suites.md P6). */
+/** Counts these tests are defined by (docs/catalog.md). */
 const METRIC_SOCKETS = 3;
 const VERSION_ROUNDS = 3;
 
