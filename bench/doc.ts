@@ -257,8 +257,8 @@ export function targetsSection(r: Results): string[] {
             ? ` on ${r.machine.cpus} cores: the work is waiting on the target, so it scales past the core count.`
             : '. Not the harness: tests take as long with 8 workers as with 1 (section 3).') +
           (speedup < TARGET_SPEEDUP_AT_8 * 1.15
-            ? ` The margin is thin and set by scheduling, not by the harness: the tail is ${top} — the recovery tests wait out ` +
-              `a whole run at RUN_DELAY_MS per event — and Playwright starts them only when their turn in file order comes. ` +
+            ? ` The margin is thin and set by scheduling, not by the harness: the tail is ${top}, tests that make their runs ` +
+              `one after another by design, and Playwright starts them only when their turn in file order comes. ` +
               `Replayed longest-first, the same tests would take ~${sec(est.estimate)} on 8 workers ` +
               `(~${fmt(est.speedup, 1)}×). Playwright cannot order tests by duration, and the suites' files and settings are not ` +
               `changed to suit a benchmark.`

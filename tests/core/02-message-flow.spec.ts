@@ -75,15 +75,22 @@ test.describe(title, details, () => {
     }),
     async ({ sockets, user }) => {
       const socket = await sockets.open(user);
+      const thread = await user.createThread();
       const forms = [
         { label: 'user_message with flat content', options: {} },
         { label: 'user_message with payload.content', options: { payload: true } },
         { label: 'message with text', options: { type: 'message', field: 'text' } },
         { label: 'chat with message', options: { type: 'chat', field: 'message' } },
+        { label: 'user_message with a thread_id', options: { threadId: thread.id } },
       ] as const;
-      for (const form of forms) {
-        const text = uniqueRequest(`Summarise this week's requests (${form.label})`);
-        const run = await socket.say(text, form.options);
+      // Sent at once: each run is found by its own text, so the five need not wait for each other.
+      const runs = await Promise.all(
+        forms.map(async (form) => {
+          const text = uniqueRequest(`Summarise this week's requests (${form.label})`);
+          return { form, text, run: await socket.say(text, form.options) };
+        }),
+      );
+      for (const { form, text, run } of runs) {
         await expect(await run.started(), form.label).toMatchContract({
           type: 'agent_started',
           task_description: text,
@@ -92,13 +99,8 @@ test.describe(title, details, () => {
         });
         await expect(lastFrame(await run.finished()), form.label).toMatchContract({ type: 'agent_completed', status: 'completed' });
       }
-
-      const thread = await user.createThread();
-      const text = uniqueRequest('Summarise this week in the given thread');
-      const run = await socket.say(text, { threadId: thread.id });
-      await expect(await run.started()).toMatchContract({ type: 'agent_started', task_description: text, thread_id: thread.id });
-      const frames = await run.finished();
-      await expect(frames, 'every event of the run carries the given thread_id').toMatchContract({ thread_id: thread.id });
+      const inThread = await runs[runs.length - 1].run.finished();
+      await expect(inThread, 'every event of the run carries the given thread_id').toMatchContract({ thread_id: thread.id });
     },
   );
 
