@@ -1,13 +1,13 @@
 /**
  * Job `reporter`: the iteration summary (view model + each template) for 10,000 synthetic results with 20 iterations
- * of history (scripts/bench-reporter.ts's synthetic run), in process. The first render of each template is the cold
- * one (template compile included).
+ * of history (bench/synthetic-results.ts), in process. The first render of each template is the cold one (template
+ * compile included). `npm run bench:reporter` (scripts/bench-reporter.ts) runs the same measurement on its own.
  */
 import { performance } from 'node:perf_hooks';
 import { compileRules, loadRules } from '../reporter/diagnosis';
 import { buildViewModel } from '../reporter/model';
 import { renderMarkdown, TEMPLATE_NAMES } from '../reporter/render';
-import { syntheticHistory, syntheticRun } from '../scripts/bench-reporter';
+import { syntheticHistory, syntheticRun } from './synthetic-results';
 import { log, type Options } from './measure';
 
 export const REPORTER_RESULTS = 10_000;
@@ -19,15 +19,16 @@ export interface ReporterRun {
   kib: number;
 }
 
-export function benchReporter(o: Options): ReporterRun[] {
-  const run = syntheticRun(REPORTER_RESULTS);
+/** Renders every template `warmRuns` + 1 times (the first is cold) for a synthetic run of `results` results. */
+export function timeRenders(results: number, warmRuns: number, onTemplate: (template: string) => void = () => {}): ReporterRun[] {
+  const run = syntheticRun(results);
   const history = syntheticHistory(run, 20);
   const rules = compileRules(loadRules());
   const out: ReporterRun[] = [];
   for (const template of TEMPLATE_NAMES) {
-    log(`reporter: ${template}, ${REPORTER_RESULTS} results, 1 cold + ${o.runs} warm renders`);
+    onTemplate(template);
     const times: { modelMs: number; renderMs: number; totalMs: number; bytes: number }[] = [];
-    for (let i = 0; i < o.runs + 1; i++) {
+    for (let i = 0; i < warmRuns + 1; i++) {
       const t0 = performance.now();
       const model = buildViewModel({ run, iteration: 21, history, rules });
       const t1 = performance.now();
@@ -39,4 +40,10 @@ export function benchReporter(o: Options): ReporterRun[] {
     out.push({ template, coldMs: cold.totalMs, warm, kib: cold.bytes / 1024 });
   }
   return out;
+}
+
+export function benchReporter(o: Options): ReporterRun[] {
+  return timeRenders(REPORTER_RESULTS, o.runs, (template) =>
+    log(`reporter: ${template}, ${REPORTER_RESULTS} results, 1 cold + ${o.runs} warm renders`),
+  );
 }
