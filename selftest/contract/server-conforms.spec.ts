@@ -18,7 +18,6 @@ import {
 import { AgentRun } from '../../fixtures/client/agent-run';
 import type { AgentSocket } from '../../fixtures/client/agent-socket';
 import { uniqueRequest } from '../../fixtures/client/unique';
-import type { RunningServer } from '../../server/index';
 import {
   BYPASS_KEY,
   call,
@@ -35,19 +34,12 @@ import {
   type Frame,
   type HttpReply,
   type ServerUser,
+  serverForThisFile,
 } from '../server/helpers';
 
 const AGENT_TYPES = ['triage', 'data', 'optimization', 'supervisor'];
 
-let srv: RunningServer;
-
-test.beforeAll(async () => {
-  srv = await startTestServer();
-});
-
-test.afterAll(async () => {
-  await srv.close();
-});
+const srv = serverForThisFile();
 
 /** Calls the server, checks the reply against `operation`, and records which status was seen. */
 class RestConformance {

@@ -2,18 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { decodeToken, subprotocolFor, unsignedToken, withClaims } from '../../fixtures/client/tokens';
-import type { RunningServer } from '../../server/index';
-import { BYPASS_KEY, call, mint, newUser, startTestServer, uniqueEmail, upgrade, type ServerUser } from './helpers';
+import { BYPASS_KEY, call, mint, newUser, startTestServer, uniqueEmail, upgrade, type ServerUser, serverForThisFile } from './helpers';
 
-let srv: RunningServer;
-
-test.beforeAll(async () => {
-  srv = await startTestServer();
-});
-
-test.afterAll(async () => {
-  await srv.close();
-});
+const srv = serverForThisFile();
 
 const IE = { detail: 'Invalid or expired token' };
 const NA = { detail: 'Not authenticated' };

@@ -3,6 +3,7 @@
  * users, mint tokens, and open sockets with the harness's contract client (fixtures/client) outside any Playwright
  * fixture. No browser anywhere.
  */
+import { test } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -19,6 +20,27 @@ export const ALLOWED_ORIGIN = 'http://localhost:3000';
 export function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, jwtSecret: SECRET, bypassKey: BYPASS_KEY, agentStepDelayMs: 0, heartbeatIntervalS: 0.25, ...options });
 }
+
+/**
+ * A test server for the tests of the calling spec file: started before its first test, closed after its last. The
+ * returned object is filled in when the server has started, so tests read `srv.url` as usual.
+ */
+export function serverForThisFile(options: ServerOptions = {}): RunningServer {
+  const srv = {} as RunningServer;
+
+  test.beforeAll(async () => {
+    Object.assign(srv, await startTestServer(options));
+  });
+
+  test.afterAll(async () => {
+    await srv.close();
+  });
+
+  return srv;
+}
+
+/** How the reference server writes an `<ISO>` timestamp (its own choice: milliseconds and `Z`). */
+export const SERVER_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** What `npm run server` (server/main.ts) printed before it exited, and its exit code. */
 interface MainExit {

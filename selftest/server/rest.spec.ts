@@ -1,19 +1,9 @@
 /** Contract §3 (backend REST) against the reference server, including bad input that must not hurt it. */
 import { expect, test } from '@playwright/test';
-import type { RunningServer } from '../../server/index';
-import { ALLOWED_ORIGIN, call, connect, newUser, pause, request, startTestServer, upgrade } from './helpers';
+import { ALLOWED_ORIGIN, call, connect, newUser, pause, request, startTestServer, upgrade, serverForThisFile, SERVER_ISO } from './helpers';
 
-let srv: RunningServer;
+const srv = serverForThisFile();
 
-test.beforeAll(async () => {
-  srv = await startTestServer();
-});
-
-test.afterAll(async () => {
-  await srv.close();
-});
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 
 test.describe('health, discovery, MCP, WebSocket info', () => {
@@ -23,7 +13,7 @@ test.describe('health, discovery, MCP, WebSocket info', () => {
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ status: 'healthy', service: 'netra-backend', environment: 'staging' });
       expect(r.body.version).toMatch(SEMVER);
-      expect(r.body.timestamp).toMatch(ISO);
+      expect(r.body.timestamp).toMatch(SERVER_ISO);
       expect(r.body.uptime_seconds).toBeGreaterThanOrEqual(0);
     }
     expect((await call(srv.url, 'GET', '/health/ready')).body).toEqual({
@@ -53,7 +43,7 @@ test.describe('health, discovery, MCP, WebSocket info', () => {
   test('discovery advertises this server and its URLs work', async () => {
     const r = await call(srv.url, 'GET', '/api/discovery/services');
     expect(r.body).toMatchObject({ services: { backend: { url: srv.url, ws_url: srv.wsUrl }, auth: { url: srv.url } }, available: true });
-    expect(r.body.timestamp).toMatch(ISO);
+    expect(r.body.timestamp).toMatch(SERVER_ISO);
     expect((await call(r.body.services.auth.url, 'GET', '/auth/health')).status).toBe(200);
     const user = await newUser(srv.url);
     const client = await connect(r.body.services.backend.ws_url, { token: user.access });
@@ -200,7 +190,7 @@ test.describe('agents and runs', () => {
     );
     const run = await call(srv.url, 'GET', `/api/agents/runs/${failed.body.run_id}`, { token: user.access });
     expect(run.body).toMatchObject({ status: 'failed', agent_type: 'data', events: ['agent_started', 'agent_error'] });
-    expect(run.body.completed_at).toMatch(ISO);
+    expect(run.body.completed_at).toMatch(SERVER_ISO);
   });
 
   test('REST runs: recorded newest first with their events and thread; owner-only; no WebSocket events', async () => {
@@ -259,7 +249,7 @@ test.describe('threads and messages', () => {
     });
     expect(created.body).toMatchObject({ title: 'Plan', message_count: 0, metadata: { k: 'v', user_id: user.id } });
     expect(created.body.id).toMatch(/^thr_/);
-    expect(created.body.created_at).toMatch(ISO);
+    expect(created.body.created_at).toMatch(SERVER_ISO);
     const id = created.body.id;
     expect((await call(srv.url, 'GET', `/api/threads/${id}`, { token: user.access })).body).toEqual(created.body);
     await pause(5);
@@ -322,7 +312,7 @@ test.describe('threads and messages', () => {
       json: { message: unicode, metadata: { k: 1 } },
     });
     expect(posted.body).toMatchObject({ thread_id: thread.id, role: 'user', content: unicode, metadata: { k: 1 } });
-    expect(posted.body.created_at).toMatch(ISO);
+    expect(posted.body.created_at).toMatch(SERVER_ISO);
     for (let i = 2; i <= 51; i++)
       await call(srv.url, 'POST', `/api/threads/${thread.id}/messages`, { token: user.access, json: { message: `m${i}` } });
     const list = await call(srv.url, 'GET', `/api/threads/${thread.id}/messages`, { token: user.access });

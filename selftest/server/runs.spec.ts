@@ -4,20 +4,9 @@ import type { AgentSocket } from '../../fixtures/client/agent-socket';
 import { isTerminal } from '../../fixtures/client/contract';
 import { uniqueRequest } from '../../fixtures/client/unique';
 import { ownFields } from '../../contract';
-import type { RunningServer } from '../../server/index';
-import { call, connect, newUser, pause, request, startAgent, startTestServer, type Frame, type ServerUser } from './helpers';
+import { call, connect, newUser, pause, request, startAgent, type Frame, type ServerUser, serverForThisFile, SERVER_ISO } from './helpers';
 
-let srv: RunningServer;
-
-test.beforeAll(async () => {
-  srv = await startTestServer();
-});
-
-test.afterAll(async () => {
-  await srv.close();
-});
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const srv = serverForThisFile();
 
 /** The run's types with consecutive repeats collapsed: started, thinking, executing, completed, ... */
 const phases = (frames: Frame[]) => frames.map((f) => f.type).filter((t, i, all) => t !== all[i - 1]);
@@ -64,7 +53,7 @@ test('a data run: phases in order, every field top level and mirrored under data
       thread_id: expect.stringMatching(/^thr_/),
       user_id: user.id,
       agent_name: 'data',
-      timestamp: expect.stringMatching(ISO),
+      timestamp: expect.stringMatching(SERVER_ISO),
     });
     const own = Object.fromEntries(ownFields(f.type).map((k) => [k, f[k]]));
     expect(f.data).toEqual(own);

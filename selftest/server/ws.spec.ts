@@ -3,20 +3,21 @@ import net from 'node:net';
 import { expect, test } from '@playwright/test';
 import type { AgentSocket } from '../../fixtures/client/agent-socket';
 import { subprotocolFor } from '../../fixtures/client/tokens';
-import type { RunningServer } from '../../server/index';
-import { call, connect, newUser, pause, request, startTestServer, upgrade, type Frame, type ServerUser } from './helpers';
+import {
+  call,
+  connect,
+  newUser,
+  pause,
+  request,
+  startTestServer,
+  upgrade,
+  type Frame,
+  type ServerUser,
+  serverForThisFile,
+  SERVER_ISO,
+} from './helpers';
 
-let srv: RunningServer;
-
-test.beforeAll(async () => {
-  srv = await startTestServer();
-});
-
-test.afterAll(async () => {
-  await srv.close();
-});
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const srv = serverForThisFile();
 
 function expectError(frame: Frame, code: string): void {
   expect(frame).toMatchObject({
@@ -25,7 +26,7 @@ function expectError(frame: Frame, code: string): void {
     error_message: expect.stringMatching(/.+/),
     details: expect.any(Object),
   });
-  expect(frame.timestamp).toMatch(ISO);
+  expect(frame.timestamp).toMatch(SERVER_ISO);
 }
 
 async function opened(wsUrl: string, opts: Parameters<typeof upgrade>[1]): Promise<AgentSocket> {
@@ -46,7 +47,7 @@ test.describe('handshake', () => {
       heartbeat_interval: 0.25,
       golden_path_events: ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'],
     });
-    expect(welcome.timestamp).toMatch(ISO);
+    expect(welcome.timestamp).toMatch(SERVER_ISO);
     expect(client.protocol).toBe('');
     await client.close();
   });
@@ -146,14 +147,14 @@ test.describe('client frames', () => {
   test('ping echoes its timestamp (or sends server time); heartbeat is acked; other types are acked', async () => {
     expect((await request(client, { type: 'ping', timestamp: 12345.5 }, 'pong')).data).toEqual({ timestamp: 12345.5 });
     expect((await request(client, { type: 'ping', payload: { timestamp: 't-1' } }, 'pong')).data.timestamp).toBe('t-1');
-    expect((await request(client, { type: 'ping' }, 'pong')).data.timestamp).toMatch(ISO);
+    expect((await request(client, { type: 'ping' }, 'pong')).data.timestamp).toMatch(SERVER_ISO);
     const ack = await request(client, { type: 'heartbeat' }, 'heartbeat_ack');
     expect(ack.data).toEqual({ status: 'healthy' });
     expect(await request(client, { type: 'agent_execute' }, 'ack')).toMatchObject({
       type: 'ack',
       received_type: 'agent_execute',
       status: 'acknowledged',
-      timestamp: expect.stringMatching(ISO),
+      timestamp: expect.stringMatching(SERVER_ISO),
     });
   });
 
@@ -211,7 +212,7 @@ test('idle sockets get heartbeat frames naming their connection; traffic postpon
   try {
     const beat = await client.waitFor('heartbeat', { timeout: 3000 });
     expect(beat.data).toEqual({ connection_id: client.connectionId });
-    expect(beat.timestamp).toMatch(ISO);
+    expect(beat.timestamp).toMatch(SERVER_ISO);
     const from = client.frames.length;
     for (let i = 0; i < 10; i++) {
       await request(client, { type: 'ping' }, 'pong');
