@@ -1,7 +1,8 @@
 /**
  * What a user checks in the HTML report of a P1 run with the ws-subprotocol-auth-broken fault, in Chromium:
- * the failing test_002 with its WebSocket steps, transcript and 403 diagnosis; a passing test with every frame as a
- * step; and its trace opening in the report's trace viewer with the frames and a redacted Authorization header.
+ * the failing test_002 with what it checks and catches, its WebSocket steps, transcript and 403 diagnosis; a passing
+ * test with every frame as a step; and its trace opening in the report's trace viewer with the frames and a redacted
+ * Authorization header.
  * Used for a test run's report (artifacts.spec.ts) and for the report merged from blob shards (shards.spec.ts).
  */
 import { expect, type Page } from '@playwright/test';
@@ -10,6 +11,9 @@ const JWT_TEXT = /eyJ[A-Za-z0-9_-]{4,}\.eyJ/;
 
 export async function expectFailingTestShown(page: Page): Promise<void> {
   await page.getByText('test_002_websocket_authentication_real').first().click();
+  // The catalog's annotations: what the test checks and the regression it catches, on the test's own page.
+  await expect(page.getByText(/catches:?\s*forged token/).first(), 'the regression it catches is shown').toBeVisible();
+  await expect(page.getByText(/checks:?\s*A token signed with another secret/).first(), 'what it checks is shown').toBeVisible();
   await expect(page.getByText('WebSocket authentication rejected (HTTP 403)').first()).toBeVisible();
   await expect(page.getByText(/^WS ws#\d+ upgrade \(subprotocol\)/).first(), 'the refused upgrade is a step').toBeVisible();
   await expect(page.getByText('ws-transcript.jsonl', { exact: true }).first()).toBeVisible();
