@@ -389,7 +389,7 @@ test.describe(title, details, () => {
           }),
         ),
       );
-      for (const r of responses) expect(r).toEqual({ id: r.id, status: 200, echoed: r.id, nosniff: 'nosniff' });
+      for (const r of responses) expect(r, `request ${r.id}`).toMatchObject({ status: 200, echoed: r.id, nosniff: 'nosniff' });
     },
   );
 
