@@ -39,6 +39,11 @@ test('known error shapes map to their rules, with the numbers from the message',
     ['Error: socket hang up', 'connection-reset', 'Connection reset by the target'],
     ['Error: run ended with agent_error AGENT_FAILED', 'agent-error-event', 'Agent run failed (AGENT_FAILED)'],
     [
+      'Error: expect(received).toFollowGoldenPath(expected)\n\nno agent_thinking.\nObserved: agent_started → agent_completed',
+      'golden-path',
+      'Run events break the golden path',
+    ],
+    [
       'Error: expect(received).toBe(expected)\n\nExpected: "agent_completed"\nReceived: "stream_chunk"',
       'frame-mismatch',
       'Frame differs from the contract (agent_completed)',
